@@ -1,0 +1,55 @@
+"""The interface every voice backend implements: load once, turn one piece into audio."""
+
+from __future__ import annotations
+
+import abc
+import threading
+
+import numpy as np
+
+from .text.piece import Piece
+from .types import VoiceInfo
+
+
+class Backend(abc.ABC):
+    """A speech model behind one voice id.
+
+    Implementations load their model in :meth:`load` (called once, by the
+    registry) and synthesize one piece per :meth:`synthesize` call. The engine
+    calls :meth:`synthesize` under :attr:`lock`, so a backend whose model is
+    not thread-safe need not guard itself; one whose model is may set
+    ``concurrent = True`` to let calls overlap.
+    """
+
+    info: VoiceInfo
+    #: True when synthesize() may run on several threads at once.
+    concurrent: bool = False
+    #: True when synthesize() honours Piece.pinyin itself.
+    takes_pinyin: bool = False
+    #: True when synthesize() changes pace natively; otherwise the engine time-stretches.
+    native_speed: bool = True
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._loaded = False
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def ensure_loaded(self) -> None:
+        with self.lock:
+            if not self._loaded:
+                self.load()
+                self._loaded = True
+
+    @abc.abstractmethod
+    def load(self) -> None:
+        """Load the model. Raise VoiceUnavailableError saying what is missing when it cannot."""
+
+    @abc.abstractmethod
+    def synthesize(self, piece: Piece, speed: float = 1.0) -> np.ndarray:
+        """Speak one piece; return mono float32 samples at ``info.sample_rate``.
+
+        ``speed`` is a pace multiplier (1.0 natural, 2.0 twice as fast).
+        """

@@ -1,0 +1,66 @@
+"""Errors raised by the engine. Each carries a message meant for the person who sent the input."""
+
+from __future__ import annotations
+
+
+class TTSError(Exception):
+    """Base class: input or configuration the engine cannot turn into speech."""
+
+    code = "tts_error"
+
+
+class EmptyTextError(TTSError):
+    """The text holds nothing that can be spoken (empty, only punctuation, only emoji)."""
+
+    code = "empty_text"
+
+
+class TextTooLongError(TTSError):
+    code = "text_too_long"
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"text is {length} characters long; the limit is {limit}")
+        self.length = length
+        self.limit = limit
+
+
+class UnknownVoiceError(TTSError):
+    code = "unknown_voice"
+
+    def __init__(self, voice_id: str, known: list[str]) -> None:
+        super().__init__(f"unknown voice {voice_id!r}; known voices: {', '.join(sorted(known))}")
+        self.voice_id = voice_id
+
+
+class UnsupportedLanguageError(TTSError):
+    code = "unsupported_language"
+
+
+class SSMLError(TTSError):
+    """Invalid SSML; the message names the line and the tag."""
+
+    code = "invalid_ssml"
+
+    def __init__(self, message: str, line: int | None = None, tag: str | None = None) -> None:
+        where = []
+        if line is not None:
+            where.append(f"line {line}")
+        if tag is not None:
+            where.append(f"<{tag}>")
+        super().__init__(f"invalid SSML ({', '.join(where)}): {message}" if where else f"invalid SSML: {message}")
+        self.line = line
+        self.tag = tag
+
+
+class InvalidOptionError(TTSError):
+    code = "invalid_option"
+
+
+class VoiceUnavailableError(TTSError):
+    """A voice is known but cannot load here (missing package, weights or platform); says what is missing."""
+
+    code = "voice_unavailable"
+
+
+class SynthesisCancelled(TTSError):
+    code = "cancelled"
