@@ -1,0 +1,144 @@
+"""The ``voxflow`` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from tts_engine.audio.codecs import FORMATS
+from tts_engine.errors import TTSError
+from tts_engine.types import AudioChunk, SynthesisOptions
+
+from .config import ConfigError, Settings, load_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Voxflow: text from your team's tools, spoken.")
+err = Console(stderr=True)
+DEMO_TEXT = (
+    "欢迎使用 Voxflow。今天是2026年11月21日，下午3:30开会，销售额增长了15.5%。"
+    " Voxflow turns meeting minutes into audio in seconds."
+)
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def voices(config: ConfigOption = None) -> None:
+    """List the voices, their languages, sample rates, speakers and licences."""
+    from tts_engine.backends.catalog import available, voice_infos
+
+    _settings(config)
+    table = Table("id", "languages", "Hz", "backend", "licence", "available")
+    for info in voice_infos():
+        ok, why = available(info.id)
+        table.add_row(
+            info.id, ",".join(info.languages), str(info.sample_rate), info.backend, info.licence,
+            "yes" if ok else f"no: {why}",
+        )
+    Console().print(table)
+
+
+def _read_text(text: str | None, file: Path | None) -> str:
+    if (text is None) == (file is None):
+        if text is None:
+            return DEMO_TEXT
+        _fail("give either TEXT or --file, not both")
+    if file is not None:
+        try:
+            data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+        except OSError as exc:
+            _fail(f"cannot read {file}: {exc.strerror}")
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            _fail(f"{file} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})")
+    assert text is not None
+    return text
+
+
+@app.command()
+def say(
+    text: Annotated[str | None, typer.Argument(help="Text or SSML to speak (a demo text when omitted).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the text from a UTF-8 file (- for stdin).")] = None,
+    voice: Annotated[str | None, typer.Option("--voice", "-v", help="Voice id (see `voxflow voices`).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help=f"One of {', '.join(FORMATS)}; default from -o.")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output file, - for stdout.")] = Path("voxflow.mp3"),
+    speed: Annotated[float, typer.Option(help="Pace, 0.5–2.0.")] = 1.0,
+    sample_rate: Annotated[int | None, typer.Option(help="Output sample rate in Hz.")] = None,
+    ssml: Annotated[bool | None, typer.Option("--ssml/--no-ssml", help="Force SSML parsing on or off.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Speak TEXT (or --file) into an audio file, streaming it as it is synthesized."""
+    from .runtime import build_engine, default_voice_for
+
+    settings = _settings(config)
+    content = _read_text(text, file)
+    fmt = (fmt or (output.suffix.lstrip(".") if str(output) != "-" else "") or "mp3").lower()
+    fmt = {"ogg": "opus", "raw": "pcm"}.get(fmt, fmt)
+    if fmt not in FORMATS:
+        _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    try:
+        engine = build_engine(settings)
+        voice_id = voice or default_voice_for(engine, content)
+        options = SynthesisOptions(speed=speed, sample_rate=sample_rate, ssml=ssml)
+        plan = engine.prepare_encoded(content, voice_id, fmt, options)
+        sink = sys.stdout.buffer if str(output) == "-" else None
+        tmp = output.with_name(output.name + ".part")
+        with Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} sentences"),
+            TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True,
+            disable=plan.sentences < 3 or not err.is_terminal,
+        ) as progress:
+            task = progress.add_task(voice_id, total=plan.sentences)
+            written = 0
+            with (open(tmp, "wb") if sink is None else _NoClose(sink)) as out:
+                def advance(chunk: AudioChunk) -> None:
+                    if chunk.final:
+                        progress.advance(task)
+
+                for data in engine.encode_plan(plan, fmt, on_chunk=advance):
+                    out.write(data)
+                    written += len(data)
+        if sink is None:
+            tmp.replace(output)
+            err.print(f"{output}: {written} bytes, {fmt}, {plan.sample_rate} Hz, voice {voice_id}", highlight=False)
+    except TTSError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+
+
+class _NoClose:
+    def __init__(self, stream: object) -> None:
+        self.stream = stream
+
+    def __enter__(self) -> object:
+        return self.stream
+
+    def __exit__(self, *exc: object) -> None:
+        self.stream.flush()  # type: ignore[attr-defined]
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Builds the engine a process uses from its settings."""
+
+from __future__ import annotations
+
+from tts_engine.backends.catalog import builtin_backends, voice_infos
+from tts_engine.engine import Engine
+from tts_engine.registry import VoiceRegistry
+from tts_engine.text import Lexicon
+
+from .config import Settings
+
+
+def build_engine(settings: Settings) -> Engine:
+    cfg = settings.engine
+    registry = VoiceRegistry(
+        voice_infos(), builtin_backends({"device": cfg.device, "voices": cfg.voices})
+    )
+    lexicon = Lexicon.load(cfg.lexicon) if cfg.lexicon else None
+    for voice_id in [*cfg.default_voice.values(), *cfg.preload]:
+        registry.info(voice_id)  # an unknown id in the config fails here, at start-up
+    return Engine(
+        registry,
+        default_voices=cfg.default_voice,
+        max_chars=cfg.max_chars,
+        lexicon=lexicon,
+        target_lufs=cfg.target_lufs,
+    )
+
+
+def default_voice_for(engine: Engine, text: str) -> str:
+    """The configured voice for the language most of ``text`` is in (Han → zh, else en)."""
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    lang = "zh" if han >= max(1, latin // 4) else "en"
+    return engine.default_voices.get(lang) or next(iter(engine.default_voices.values()))

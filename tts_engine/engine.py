@@ -1,0 +1,297 @@
+"""Streaming synthesis: front-end pieces routed to backends, cleaned, levelled and joined without clicks."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .audio import dsp
+from .audio.codecs import open_encoder, output_rate
+from .backend import Backend
+from .errors import InvalidOptionError, SynthesisCancelled, UnsupportedLanguageError
+from .registry import VoiceRegistry
+from .text import Lexicon, Piece, analyze
+from .text.pinyin import apply_homophones
+from .types import AudioChunk, SentenceTiming, SynthesisOptions, VoiceInfo
+from .voice import Voice
+
+log = logging.getLogger(__name__)
+
+MIN_SPEED, MAX_SPEED = 0.5, 2.0
+MIN_RATE, MAX_RATE = 8000, 48000
+CALIBRATION = {
+    "zh": "今天下午三点，我们在会议室讨论了新产品的发布计划。",
+    "en": "This afternoon at three, we discussed the launch plan for the new product.",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    piece: Piece
+    voice_id: str
+
+
+@dataclass
+class Plan:
+    """A checked request: every piece knows its voice before any audio is made."""
+
+    voice: VoiceInfo
+    routes: list[Route]
+    sample_rate: int
+    options: SynthesisOptions
+    sentence_texts: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def sentences(self) -> int:
+        return len(self.sentence_texts)
+
+    @property
+    def characters(self) -> int:
+        return sum(len(r.piece.text) for r in self.routes)
+
+
+@dataclass
+class Synthesis:
+    """A whole utterance: samples, rate in Hz and sentence timings."""
+
+    samples: np.ndarray
+    sample_rate: int
+    sentences: list[SentenceTiming]
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+class Engine:
+    """Owns the voices and turns requests into audio.
+
+    ``default_voices`` maps a language to the voice that speaks segments in that
+    language when the requested voice cannot (a Mandarin-only voice reading an
+    English product name).
+    """
+
+    def __init__(
+        self,
+        registry: VoiceRegistry,
+        *,
+        default_voices: Mapping[str, str] | None = None,
+        max_chars: int = 200_000,
+        lexicon: Lexicon | None = None,
+        target_lufs: float = -20.0,
+        lookahead: int = 2,
+    ) -> None:
+        self.registry = registry
+        self.default_voices = dict(default_voices or {})
+        self.max_chars = max_chars
+        self.lexicon = lexicon
+        self.target_lufs = target_lufs
+        self.lookahead = lookahead
+        self._gains: dict[str, float] = {}
+        self._gain_lock = threading.Lock()
+
+    # -- voices -----------------------------------------------------------
+    def voices(self) -> list[VoiceInfo]:
+        return self.registry.infos()
+
+    def voice(self, voice_id: str) -> Voice:
+        return EngineVoice(self, self.registry.info(voice_id))
+
+    def load(self, voice_id: str) -> Backend:
+        """Load a voice and measure its level once, so later requests start warm."""
+        backend = self.registry.get(voice_id)
+        self._gain(voice_id, backend)
+        return backend
+
+    def warm_up(self, voice_ids: list[str]) -> None:
+        from .text.frontend import warm_up
+
+        warm_up()
+        for voice_id in voice_ids:
+            self.load(voice_id)
+
+    def _gain(self, voice_id: str, backend: Backend) -> float:
+        gain = self._gains.get(voice_id)
+        if gain is not None:
+            return gain
+        with self._gain_lock:
+            if voice_id not in self._gains:
+                lang = backend.info.language
+                piece = Piece(text=CALIBRATION.get(lang, CALIBRATION["en"]), lang=lang)
+                with backend.lock:
+                    audio = backend.synthesize(piece, 1.0)
+                self._gains[voice_id] = dsp.gain_for_target(
+                    audio, backend.info.sample_rate, self.target_lufs
+                )
+                log.info("voice %s loaded, level gain %.2f", voice_id, self._gains[voice_id])
+            return self._gains[voice_id]
+
+    # -- requests ---------------------------------------------------------
+    def prepare(self, text: str, voice_id: str, options: SynthesisOptions | None = None) -> Plan:
+        """Check everything that can be wrong with a request before synthesis starts."""
+        options = options or SynthesisOptions()
+        info = self.registry.info(voice_id)
+        if not MIN_SPEED <= options.speed <= MAX_SPEED:
+            raise InvalidOptionError(f"speed must be between {MIN_SPEED} and {MAX_SPEED}, got {options.speed}")
+        if options.sample_rate is not None and not MIN_RATE <= options.sample_rate <= MAX_RATE:
+            raise InvalidOptionError(
+                f"sample_rate must be between {MIN_RATE} and {MAX_RATE} Hz, got {options.sample_rate}"
+            )
+        limit = options.max_chars or self.max_chars
+        pieces = analyze(text, ssml=options.ssml, lexicon=self.lexicon, max_chars=limit)
+        routes = [Route(p, self._route(info, p, options)) for p in pieces]
+        texts: dict[int, str] = {}
+        for p in pieces:
+            texts[p.sentence] = texts.get(p.sentence, "") + p.display
+        rate = options.sample_rate or info.sample_rate
+        return Plan(info, routes, rate, options, texts)
+
+    def _route(self, info: VoiceInfo, piece: Piece, options: SynthesisOptions) -> str:
+        if piece.is_silence or piece.lang in info.languages:
+            return info.id
+        fallback = self.default_voices.get(piece.lang)
+        if options.route_languages and fallback and fallback in self.registry.ids():
+            return fallback
+        raise UnsupportedLanguageError(
+            f"voice {info.id} speaks {', '.join(info.languages)}, not {piece.lang!r}"
+            f" (in {piece.display[:40]!r}), and no voice is configured for {piece.lang!r}"
+        )
+
+    def run(self, plan: Plan) -> Iterator[AudioChunk]:
+        """Synthesize a plan, yielding chunks while later pieces are still being made."""
+        cancel = plan.options.cancel or threading.Event()
+        out: queue.Queue[tuple[Route, np.ndarray] | BaseException | None] = queue.Queue(self.lookahead)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for route in plan.routes:
+                    if cancel.is_set() or stop.is_set():
+                        return
+                    audio = self._render(route, plan)
+                    while not stop.is_set():
+                        try:
+                            out.put((route, audio), timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                out.put(None)
+            except BaseException as exc:  # handed to the consumer, which re-raises it
+                out.put(exc)
+
+        worker = threading.Thread(target=produce, name="voxflow-synth", daemon=True)
+        worker.start()
+        offset = 0.0
+        starts: dict[int, float] = {}
+        last_index = {r.piece.sentence: i for i, r in enumerate(plan.routes)}
+        try:
+            for i in range(len(plan.routes) + 1):
+                item = self._next(out, cancel)
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                route, audio = item
+                sentence = route.piece.sentence
+                start = starts.setdefault(sentence, offset)
+                duration = 1000.0 * len(audio) / plan.sample_rate
+                timing = SentenceTiming(sentence, plan.sentence_texts.get(sentence, ""), start, offset + duration)
+                yield AudioChunk(
+                    samples=audio,
+                    sample_rate=plan.sample_rate,
+                    offset_ms=offset,
+                    sentence=timing,
+                    final=last_index[sentence] == i,
+                    voice_id=route.voice_id,
+                    extra={"piece": route.piece.display},
+                )
+                offset += duration
+        finally:
+            stop.set()
+
+    @staticmethod
+    def _next(
+        out: queue.Queue[tuple[Route, np.ndarray] | BaseException | None], cancel: threading.Event
+    ) -> tuple[Route, np.ndarray] | BaseException | None:
+        while True:
+            if cancel.is_set():
+                raise SynthesisCancelled("synthesis cancelled")
+            try:
+                return out.get(timeout=0.05)
+            except queue.Empty:
+                continue
+
+    def _render(self, route: Route, plan: Plan) -> np.ndarray:
+        piece, rate = route.piece, plan.sample_rate
+        pause = dsp.silence(piece.pause_ms, rate)
+        if piece.is_silence:
+            return pause
+        backend = self.registry.get(route.voice_id)
+        gain = self._gain(route.voice_id, backend)
+        speed = min(MAX_SPEED, max(MIN_SPEED, plan.options.speed * piece.rate))
+        if piece.pinyin and not backend.takes_pinyin:
+            piece = replace(piece, text=apply_homophones(piece), pinyin={})
+        if backend.concurrent:
+            audio = backend.synthesize(piece, speed if backend.native_speed else 1.0)
+        else:
+            with backend.lock:
+                audio = backend.synthesize(piece, speed if backend.native_speed else 1.0)
+        src = backend.info.sample_rate
+        audio = np.asarray(audio, dtype=np.float32).ravel()
+        if not backend.native_speed and speed != 1.0:
+            audio = dsp.time_stretch(audio, src, speed)
+        audio = dsp.trim_silence(dsp.remove_dc(audio), src)
+        audio = dsp.limit(audio * gain)
+        audio = dsp.resample(audio, src, rate)
+        audio = dsp.fade(audio, rate)
+        return np.concatenate([audio, pause]).astype(np.float32) if len(pause) else audio
+
+    def stream(self, text: str, voice_id: str, options: SynthesisOptions | None = None) -> Iterator[AudioChunk]:
+        return self.run(self.prepare(text, voice_id, options))
+
+    def synthesize(self, text: str, voice_id: str, options: SynthesisOptions | None = None) -> Synthesis:
+        plan = self.prepare(text, voice_id, options)
+        chunks = list(self.run(plan))
+        samples = np.concatenate([c.samples for c in chunks]) if chunks else np.zeros(0, np.float32)
+        timings = [c.sentence for c in chunks if c.final]
+        return Synthesis(samples, plan.sample_rate, timings)
+
+    def prepare_encoded(
+        self, text: str, voice_id: str, fmt: str, options: SynthesisOptions | None = None
+    ) -> Plan:
+        """Like :meth:`prepare`, at a sample rate the encoder for ``fmt`` accepts."""
+        options = options or SynthesisOptions()
+        info = self.registry.info(voice_id)
+        rate = output_rate(fmt, options.sample_rate, info.sample_rate)
+        return self.prepare(text, voice_id, replace(options, sample_rate=rate))
+
+    def encode_plan(
+        self, plan: Plan, fmt: str, on_chunk: Callable[[AudioChunk], None] | None = None
+    ) -> Iterator[bytes]:
+        """Synthesize and encode incrementally: bytes leave as each piece is done."""
+        encoder = open_encoder(fmt, plan.sample_rate)
+        for chunk in self.run(plan):
+            data = encoder.encode(chunk.samples)
+            if on_chunk is not None:
+                on_chunk(chunk)
+            if data:
+                yield data
+        tail = encoder.finish()
+        if tail:
+            yield tail
+
+
+class EngineVoice(Voice):
+    """A voice of an engine, as the small ``Voice`` interface."""
+
+    def __init__(self, engine: Engine, info: VoiceInfo) -> None:
+        self.engine = engine
+        self.info = info
+
+    def stream(self, text: str, options: SynthesisOptions | None = None) -> Iterator[AudioChunk]:
+        return self.engine.stream(text, self.info.id, options)
