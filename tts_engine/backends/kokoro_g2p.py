@@ -1,0 +1,133 @@
+"""Mandarin and English phonemes for Kokoro-82M v1.0, in misaki's phoneme set.
+
+Kokoro v1.0 was trained on misaki's *legacy* Mandarin output (tone arrows
+→↗↓↘ after each syllable; ``ZHG2P()`` without a version), which is what
+vocab.json holds. This module reproduces ``ZHG2P.legacy_call`` while keeping
+track of where each Han character sits in the input, so that tone-numbered
+pinyin overrides (``Piece.pinyin``) replace the reading of exactly the
+characters they name.
+
+English goes through eSpeak NG with misaki's own espeak→misaki phoneme mapping
+(``misaki.espeak.EspeakFallback``); misaki's full English G2P needs spaCy and a
+spaCy pipeline it would download at run time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import types
+from collections.abc import Mapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+HAN = re.compile(r"[\u4e00-\u9fff]+")  # the range misaki's legacy Mandarin path reads
+LATIN = re.compile(r"[A-Za-z]")
+DIGIT = re.compile(r"[0-9]")
+# misaki's ZHG2P.map_punctuation, as a table: applied to the text between Han
+# runs only, so the offsets of Han characters stay those of the input.
+_PUNCTUATION = str.maketrans(
+    {
+        "、": ", ",
+        "，": ", ",
+        "。": ". ",
+        "．": ". ",
+        "！": "! ",
+        "：": ": ",
+        "；": "; ",
+        "？": "? ",
+        "«": " “",
+        "»": "” ",
+        "《": " “",
+        "》": "” ",
+        "「": " “",
+        "」": "” ",
+        "【": " “",
+        "】": "” ",
+        "（": " (",
+        "）": ") ",
+    }
+)
+
+
+class KokoroG2P:
+    """Text of one language (``"zh"`` or ``"en"``) to a misaki phoneme string.
+
+    Thread-safe: the eSpeak phonemizer, which keeps global state, runs under a lock.
+    """
+
+    def __init__(self) -> None:
+        import jieba
+        from misaki.espeak import EspeakFallback  # importing it points phonemizer at espeakng_loader's lib
+        from misaki.zh import ZHG2P
+        from pypinyin import Style, lazy_pinyin
+
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()  # loads its dictionary (~0.6 s) now rather than on the first request
+        self._jieba = jieba
+        self._py2ipa = ZHG2P.py2ipa
+        self._lazy_pinyin = lazy_pinyin
+        self._tone3 = Style.TONE3
+        self._espeak = EspeakFallback(british=False)
+        self._espeak_lock = threading.Lock()
+
+    def __call__(self, text: str, lang: str, pinyin: Mapping[int, str] | None = None) -> str:
+        pinyin = pinyin or {}
+        if lang == "zh" and not pinyin and DIGIT.search(text):
+            import cn2an
+
+            # as misaki does; not with overrides, which index the original text
+            text = cn2an.transform(text, "an2cn")
+        parts: list[str] = []
+        pos = 0
+        for run in HAN.finditer(text):
+            parts.append(self._between(text[pos : run.start()], lang))
+            parts.append(self._mandarin(run.group(), run.start(), pinyin))
+            pos = run.end()
+        parts.append(self._between(text[pos:], lang))
+        phonemes = "".join(parts).replace(chr(815), "")  # misaki drops the non-syllabic mark too
+        return re.sub(r" {2,}", " ", phonemes).strip()
+
+    def english(self, text: str) -> str:
+        with self._espeak_lock:
+            phonemes, _ = self._espeak(types.SimpleNamespace(text=text))
+        return phonemes or ""
+
+    def syllable(self, pinyin: str) -> str:
+        """One tone-numbered pinyin syllable ("chong2") in misaki phonemes; ValueError if not pinyin."""
+        return str(self._py2ipa(pinyin.strip().lower()))
+
+    def _between(self, text: str, lang: str) -> str:
+        if not text.strip():
+            return text
+        if lang == "en" or LATIN.search(text):
+            return f" {self.english(text)} "
+        return text.translate(_PUNCTUATION)
+
+    def _mandarin(self, run: str, offset: int, overrides: Mapping[int, str]) -> str:
+        words = []
+        for word, start, _end in self._jieba.tokenize(run):
+            readings: list[Any] = self._lazy_pinyin(word, style=self._tone3, neutral_tone_with_five=True)
+            if len(readings) != len(word):  # a character without a reading came back merged
+                readings = [
+                    self._lazy_pinyin(ch, style=self._tone3, neutral_tone_with_five=True)[0] for ch in word
+                ]
+            syllables = [
+                self._reading(str(default), overrides.get(offset + start + i))
+                for i, default in enumerate(readings)
+            ]
+            words.append("".join(syllables))
+        return " ".join(w for w in words if w)
+
+    def _reading(self, default: str, override: str | None) -> str:
+        if override:
+            try:
+                return self.syllable(override)
+            except ValueError:
+                log.warning("ignoring pinyin override %r: not a pinyin syllable", override)
+        try:
+            return self.syllable(default)
+        except ValueError:  # no reading known (pypinyin returned the character itself)
+            return ""
