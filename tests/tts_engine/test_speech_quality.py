@@ -23,7 +23,7 @@ ZH = (
 )
 EN = (
     "On November 21, 2026, the team met at 3:30 pm to review the quarter. "
-    "Revenue grew by 15.5 percent to 1,280 thousand dollars. "
+    "Revenue grew by 15.5 percent to $1,280 per customer. "
     "The new release will ship next Monday, so please be ready."
 )
 
@@ -43,7 +43,10 @@ def zh_chars(text: str) -> str:
 
 
 def en_words(text: str) -> str:
+    # Whisper writes "3:30 pm" as "3.30pm"; read both the same way before scoring.
+    text = re.sub(r"\b(\d{1,2})[.:](\d{2})\s*([ap])\.?m\b\.?", r"\1:\2 \3m", text, flags=re.I)
     text = normalize_en(text.replace("-", " ")).lower()
+    text = re.sub(r"\b([ap]) m\b", r"\1m", text)
     return " ".join(re.sub(r"[^a-z' ]", " ", text).split())
 
 
@@ -57,10 +60,10 @@ def test_default_mandarin_voice_is_understood(engine: Engine, multilingual_whisp
     assert cer <= 0.08
 
 
-def test_default_english_voice_is_understood(engine: Engine, english_whisper: Path) -> None:
+def test_default_english_voice_is_understood(engine: Engine, multilingual_whisper: Path) -> None:
     voice = engine.default_voices["en"]
     result = engine.synthesize(EN, voice)
-    heard = transcribe(str(english_whisper), result.samples, result.sample_rate, "en")
+    heard = transcribe(str(multilingual_whisper), result.samples, result.sample_rate, "en")
     ref, hyp = en_words(EN), en_words(heard)
     wer = jiwer.wer(ref, hyp)
     print(f"{voice}: WER {wer:.3f}\nref {ref}\nhyp {hyp}")
