@@ -26,6 +26,10 @@ PAUSE_MS = {"sentence": 350, "paragraph": 600, "clause": 150, "forced": 0}
 # Languages written without spaces whose words we cannot find: any character boundary will do.
 # (Chinese uses jieba's word boundaries.)
 _SPACELESS = frozenset({"ja"})
+# Letters per spoken syllable, roughly: limits are given in Chinese characters, so an English
+# piece of the "same" size holds about as much speech.
+_LETTERS_PER_SYLLABLE = {"zh": 1, "ja": 1, "ko": 1}
+_DEFAULT_LETTERS = 3
 _WINDOW_ATOMS = 1024  # far more than any piece needs; bounds each cut's work on huge inputs
 _WINDOW_SLACK = 16
 
@@ -174,11 +178,27 @@ def _cut_point(atoms: list[Atom], lang: str, limit: int) -> tuple[int, str] | No
     return max(within, key=lambda c: (c[1] == "clause", c[0])) if within else None
 
 
-def _cut(atoms: list[Atom], lang: str, first: int | None, limit: int) -> list[tuple[list[Atom], str]]:
-    """The atoms as pieces of at most ``limit`` characters (``first`` for the first one), each
-    with the kind of cut that ends it ("" for the last)."""
+class _Budget:
+    """Piece sizes that grow from ``first`` to ``limit`` (12, 24, 48, 80 …): each piece then
+    takes about as long to synthesize as the one before it takes to play, so a stream that
+    starts fast does not stall after its first piece."""
+
+    def __init__(self, first: int, limit: int) -> None:
+        self.first, self.limit, self.made = first, limit, 0
+
+    def next(self, lang: str) -> int:
+        size = min(self.limit, self.first << min(self.made, 16))
+        return size * _LETTERS_PER_SYLLABLE.get(lang, _DEFAULT_LETTERS)
+
+    def used(self) -> None:
+        self.made += 1
+
+
+def _cut(atoms: list[Atom], lang: str, budgets: _Budget) -> list[tuple[list[Atom], str]]:
+    """The atoms as pieces no longer than the growing budget, each with the kind of cut that
+    ends it ("" for the last)."""
     out: list[tuple[list[Atom], str]] = []
-    budget = first if first is not None else limit
+    budget = budgets.next(lang)
     start = 0
     remaining = len("".join(a.text for a in atoms).strip())
     while remaining > budget:
@@ -189,8 +209,10 @@ def _cut(atoms: list[Atom], lang: str, first: int | None, limit: int) -> list[tu
         out.append((atoms[start : start + k], kind))
         remaining -= sum(len(a.text) for a in atoms[start : start + k])
         start += k
-        budget = limit
+        budgets.used()
+        budget = budgets.next(lang)
     out.append((atoms[start:], ""))
+    budgets.used()
     return out
 
 
@@ -222,15 +244,13 @@ def _drafts(stream: Stream, first_chars: int, max_chars: int) -> tuple[list[_Dra
     """Speakable pieces before clean-up, and the silence (from <break>) that precedes any speech."""
     drafts: list[_Draft] = []
     leading = 0
-    first_done = False
+    budgets = _Budget(first_chars, max_chars)
     for index, sentence in enumerate(_sentences(stream)):
         start = len(drafts)
         pending: list[Atom] = []  # punctuation waiting for the sentence's first words
         for atoms, brk in _segments(sentence.items):
             if any(is_speakable(c) for a in atoms for c in a.text):
-                first = None if first_done else first_chars
-                first_done = True
-                for part, kind in _cut(pending + atoms, _voice_of(atoms).lang, first, max_chars):
+                for part, kind in _cut(pending + atoms, _voice_of(atoms).lang, budgets):
                     pause = PAUSE_MS[kind] if kind else 0
                     if not kind and part[-1].text.strip()[-1:] in CLAUSE_END:
                         pause = PAUSE_MS["clause"]
