@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import resource
 import statistics
 import subprocess
@@ -67,7 +66,9 @@ def measure(voice_id: str, runs: int) -> dict[str, object]:
     for p in pieces:
         sentences.setdefault(p.sentence, []).append(p.text)
     lang = pieces[0].lang
-    raw_pieces = [Piece(text="".join(t) if lang == "zh" else " ".join(t), lang=lang) for t in sentences.values()]
+    raw_pieces = [
+        Piece(text="".join(t) if lang == "zh" else " ".join(t), lang=lang) for t in sentences.values()
+    ]
     for _ in range(runs):
         t = time.perf_counter()
         first = None
@@ -123,7 +124,8 @@ def main() -> None:
     def child(arg: str) -> dict[str, object] | None:
         proc = subprocess.run(
             [sys.executable, __file__, "--child", arg, "--runs", str(args.runs)],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         for line in proc.stdout.splitlines():
             if line.startswith("RESULT "):
@@ -132,16 +134,20 @@ def main() -> None:
         print(f"{arg}: failed: {err}", file=sys.stderr)
         return None
 
-    print(f"{'voice':<16} {'cold 1st':>9} {'warm 1st':>9} {'max 1st':>8} {'audio':>7} {'RTF':>6} "
-          f"{'engine':>7} {'raw':>7} {'ratio':>6} {'peak RSS':>9}")
+    print(
+        f"{'voice':<16} {'cold 1st':>9} {'warm 1st':>9} {'max 1st':>8} {'audio':>7} {'RTF':>6} "
+        f"{'engine':>7} {'raw':>7} {'ratio':>6} {'peak RSS':>9}"
+    )
     for voice_id in args.voices:
         r = child(voice_id)
         if r is None:
             continue
-        print(f"{r['voice']:<16} {r['cold_first_s']:>8.3f}s {r['warm_first_p50_s']:>8.3f}s "
-              f"{r['warm_first_max_s']:>7.3f}s {r['audio_s']:>6.1f}s {r['rtf']:>6.3f} "
-              f"{r['engine_total_s']:>6.2f}s {r['raw_total_s']:>6.2f}s {r['overhead_ratio']:>6.2f} "
-              f"{r['peak_rss_mb']:>7.0f}MB")
+        print(
+            f"{r['voice']:<16} {r['cold_first_s']:>8.3f}s {r['warm_first_p50_s']:>8.3f}s "
+            f"{r['warm_first_max_s']:>7.3f}s {r['audio_s']:>6.1f}s {r['rtf']:>6.3f} "
+            f"{r['engine_total_s']:>6.2f}s {r['raw_total_s']:>6.2f}s {r['overhead_ratio']:>6.2f} "
+            f"{r['peak_rss_mb']:>7.0f}MB"
+        )
     idle = child("idle")
     if idle:
         print(f"idle RSS with {', '.join(idle['voices'])} loaded: {idle['idle_rss_mb']:.0f} MB")  # type: ignore[arg-type]

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from connectors.feishu.cli import app as feishu_app
 from tts_engine.audio.codecs import FORMATS
 from tts_engine.errors import TTSError
 from tts_engine.types import AudioChunk, SynthesisOptions
 
 from .config import ConfigError, Settings, load_settings
+from .jobs.cli import jobs_app
+from .jobs.cli import worker as worker_command
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Voxflow: text from your team's tools, spoken.")
-err = Console(stderr=True)
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Voxflow: text from your team's tools, spoken."
+)
+err = Console(stderr=True, soft_wrap=True)
 DEMO_TEXT = (
     "欢迎使用 Voxflow。今天是2026年11月21日，下午3:30开会，销售额增长了15.5%。"
     " Voxflow turns meeting minutes into audio in seconds."
@@ -34,7 +39,7 @@ def _settings(config: Path | None) -> Settings:
         _fail(str(exc))
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
+def _fail(message: str, code: int = 2) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
 
@@ -49,7 +54,11 @@ def voices(config: ConfigOption = None) -> None:
     for info in voice_infos():
         ok, why = available(info.id)
         table.add_row(
-            info.id, ",".join(info.languages), str(info.sample_rate), info.backend, info.licence,
+            info.id,
+            ",".join(info.languages),
+            str(info.sample_rate),
+            info.backend,
+            info.licence,
             "yes" if ok else f"no: {why}",
         )
     Console().print(table)
@@ -75,14 +84,26 @@ def _read_text(text: str | None, file: Path | None) -> str:
 
 @app.command()
 def say(
-    text: Annotated[str | None, typer.Argument(help="Text or SSML to speak (a demo text when omitted).")] = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the text from a UTF-8 file (- for stdin).")] = None,
-    voice: Annotated[str | None, typer.Option("--voice", "-v", help="Voice id (see `voxflow voices`).")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help=f"One of {', '.join(FORMATS)}; default from -o.")] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output file, - for stdout.")] = Path("voxflow.mp3"),
+    text: Annotated[
+        str | None, typer.Argument(help="Text or SSML to speak (a demo text when omitted).")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Read the text from a UTF-8 file (- for stdin).")
+    ] = None,
+    voice: Annotated[
+        str | None, typer.Option("--voice", "-v", help="Voice id (see `voxflow voices`).")
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help=f"One of {', '.join(FORMATS)}; default from -o.")
+    ] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output file, - for stdout.")] = Path(
+        "voxflow.mp3"
+    ),
     speed: Annotated[float, typer.Option(help="Pace, 0.5–2.0.")] = 1.0,
     sample_rate: Annotated[int | None, typer.Option(help="Output sample rate in Hz.")] = None,
-    ssml: Annotated[bool | None, typer.Option("--ssml/--no-ssml", help="Force SSML parsing on or off.")] = None,
+    ssml: Annotated[
+        bool | None, typer.Option("--ssml/--no-ssml", help="Force SSML parsing on or off.")
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Speak TEXT (or --file) into an audio file, streaming it as it is synthesized."""
@@ -99,41 +120,72 @@ def say(
         voice_id = voice or default_voice_for(engine, content)
         options = SynthesisOptions(speed=speed, sample_rate=sample_rate, ssml=ssml)
         plan = engine.prepare_encoded(content, voice_id, fmt, options)
-        sink = sys.stdout.buffer if str(output) == "-" else None
+        to_stdout = str(output) == "-"
         tmp = output.with_name(output.name + ".part")
         with Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} sentences"),
-            TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} sentences"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
             disable=plan.sentences < 3 or not err.is_terminal,
         ) as progress:
             task = progress.add_task(voice_id, total=plan.sentences)
             written = 0
-            with (open(tmp, "wb") if sink is None else _NoClose(sink)) as out:
-                def advance(chunk: AudioChunk) -> None:
-                    if chunk.final:
-                        progress.advance(task)
 
+            def advance(chunk: AudioChunk) -> None:
+                if chunk.final:
+                    progress.advance(task)
+
+            out: IO[bytes] = sys.stdout.buffer if to_stdout else open(tmp, "wb")
+            try:
                 for data in engine.encode_plan(plan, fmt, on_chunk=advance):
                     out.write(data)
                     written += len(data)
-        if sink is None:
+            finally:
+                if to_stdout:
+                    out.flush()
+                else:
+                    out.close()
+        if not to_stdout:
+            # the file appears only when complete, so a failed run never leaves half an output
             tmp.replace(output)
-            err.print(f"{output}: {written} bytes, {fmt}, {plan.sample_rate} Hz, voice {voice_id}", highlight=False)
+            err.print(
+                f"{output}: {written} bytes, {fmt}, {plan.sample_rate} Hz, voice {voice_id}", highlight=False
+            )
     except TTSError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+    finally:
+        Path(str(output) + ".part").unlink(missing_ok=True)
 
 
-class _NoClose:
-    def __init__(self, stream: object) -> None:
-        self.stream = stream
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default: server.host, 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: server.port, 8080).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Serve the HTTP, OpenAI-compatible and WebSocket APIs and the web page at /."""
+    from .app.server import serve as run_server
 
-    def __enter__(self) -> object:
-        return self.stream
+    settings = _settings(config)
+    try:
+        run_server(settings, host=host, port=port)
+    except (TTSError, ValueError) as exc:
+        _fail(str(exc))
 
-    def __exit__(self, *exc: object) -> None:
-        self.stream.flush()  # type: ignore[attr-defined]
+
+# Durable jobs (integrator/jobs): `voxflow jobs ls|show|retry|cancel` and `voxflow worker`.
+app.add_typer(jobs_app, name="jobs")
+app.command("worker")(worker_command)
+# Feishu connector (connectors/feishu): `voxflow feishu check|subscribe|poll|fake`.
+app.add_typer(feishu_app, name="feishu")
 
 
 def main() -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from connectors.feishu.config import FeishuConfig
 
 ENV_FILE = "VOXFLOW_CONFIG"
 
@@ -25,11 +27,131 @@ class EngineConfig(BaseModel):
     voices: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
+class VoiceLimits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    concurrency: int = Field(4, ge=1)
+    queue: int = Field(16, ge=0)
+
+
+class ServerConfig(BaseModel):
+    """``voxflow serve``: listening address, access, limits. See integrator/app/PROTOCOL.md."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    api_keys: list[str] = Field(default_factory=list)
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(2 * 1024 * 1024, gt=0)
+    # Per voice: streams synthesizing at once, and requests allowed to wait for one.
+    concurrency: int = Field(4, ge=1)
+    queue: int = Field(16, ge=0)
+    voice_limits: dict[str, VoiceLimits] = Field(default_factory=dict)
+    retry_after_s: int = Field(2, ge=1)
+    # Synthesized chunks a stream may hold for a slow reader before synthesis pauses.
+    stream_buffer: int = Field(4, ge=1)
+    ws_max_message_bytes: int = Field(1024 * 1024, gt=0)
+    ws_max_pending: int = Field(8, ge=1)
+    heartbeat_s: float = Field(20.0, gt=0)
+    idle_timeout_s: float = Field(300.0, gt=0)
+    # OpenAI voice name -> {language: voice id}; a language left out uses engine.default_voice.
+    openai_voices: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    def limits(self, voice_id: str) -> VoiceLimits:
+        return self.voice_limits.get(voice_id) or VoiceLimits(concurrency=self.concurrency, queue=self.queue)
+
+
+class ScheduleConfig(BaseModel):
+    """One entry of ``jobs.schedules``: run ``action`` (a registered action name or a dotted callable)
+    with ``args`` on a cron expression or every ``interval_seconds``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=191)
+    cron: str | None = None
+    interval_seconds: float | None = Field(default=None, gt=0)
+    action: str = Field(min_length=1)
+    args: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> ScheduleConfig:
+        if (self.cron is None) == (self.interval_seconds is None):
+            raise ValueError(f"schedule {self.id!r}: give exactly one of cron or interval_seconds")
+        if self.cron is not None:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(self.cron)
+            except ValueError as exc:
+                raise ValueError(f"schedule {self.id!r}: bad cron {self.cron!r}: {exc}") from None
+        return self
+
+
+class JobsConfig(BaseModel):
+    """Durable jobs (integrator/jobs): database, queue backend, retries, leases, cache, artifacts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # sqlite: embedded queue file in data_dir, consumers inside `voxflow serve`;
+    # redis: shared queue for `voxflow worker` processes on many machines.
+    backend: Literal["sqlite", "redis"] = "sqlite"
+    # SQLAlchemy URL; None means sqlite:///<data_dir>/voxflow.db (WAL).
+    database_url: str | None = None
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    queue_name: str = Field(default="voxflow", pattern=r"^[A-Za-z0-9_]+$")
+    # Worker threads `voxflow serve` runs; 0 leaves execution to `voxflow worker` processes.
+    workers: int = Field(default=1, ge=0)
+    # Extra threads per worker host for live-priority jobs only, so they never wait for a batch.
+    live_workers: int = Field(default=1, ge=0)
+    max_attempts: int = Field(default=5, ge=1)
+    retry_base_seconds: float = Field(default=2.0, gt=0)
+    retry_max_seconds: float = Field(default=300.0, gt=0)
+    timeout_seconds: float = Field(default=1800.0, gt=0)
+    lease_seconds: float = Field(default=30.0, gt=0)
+    heartbeat_seconds: float = Field(default=1.0, gt=0)
+    requeue_after_seconds: float = Field(default=120.0, gt=0)
+    sweep_interval_seconds: float = Field(default=10.0, gt=0)
+    poll_seconds: float = Field(default=0.02, gt=0)
+    cache_max_mb: int = Field(default=512, ge=0)
+    artifact_retention_days: float = Field(default=7.0, gt=0)
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    misfire_grace_seconds: int = Field(default=300, ge=1)
+    # name -> {type: file, directory: ...}; jobs name the sinks they are delivered to.
+    sinks: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    schedules: list[ScheduleConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> JobsConfig:
+        if self.lease_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError("jobs.lease_seconds must be at least twice jobs.heartbeat_seconds")
+        ids = [s.id for s in self.schedules]
+        if len(ids) != len(set(ids)):
+            raise ValueError("jobs.schedules: ids must be unique")
+        return self
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     data_dir: Path = Path("./data")
     engine: EngineConfig = Field(default_factory=EngineConfig)  # type: ignore[arg-type]
+    server: ServerConfig = Field(default_factory=ServerConfig)  # type: ignore[arg-type]
+    jobs: JobsConfig = Field(default_factory=JobsConfig)
+    # -- Feishu connector (connectors/feishu) ---------------------------------
+    feishu: FeishuConfig = Field(default_factory=FeishuConfig)
+
+    @model_validator(mode="after")
+    def _install_feishu(self) -> Settings:
+        # Enabled, the connector adds its job sinks and poll schedule; done here, where every
+        # process (serve, worker, CLI) passes before it builds sinks or starts schedules.
+        if self.feishu.enabled:
+            from connectors.feishu.runtime import install
+
+            install(self)
+        return self
+
+    # -- end Feishu connector ---------------------------------------------------
 
 
 class ConfigError(Exception):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from tts_engine.backends.catalog import builtin_backends, voice_infos
 from tts_engine.engine import Engine
 from tts_engine.registry import VoiceRegistry
@@ -9,12 +11,16 @@ from tts_engine.text import Lexicon
 
 from .config import Settings
 
+# Test switch: VOXFLOW_TEST_ENGINE=tone[:SECONDS] gives an engine of deterministic ToneBackend voices
+# (each piece taking SECONDS), so subprocess tests (job worker crash drills) need no models.
+TEST_ENGINE_ENV = "VOXFLOW_TEST_ENGINE"
+
 
 def build_engine(settings: Settings) -> Engine:
+    if os.environ.get(TEST_ENGINE_ENV):
+        return _test_engine(os.environ[TEST_ENGINE_ENV], settings)
     cfg = settings.engine
-    registry = VoiceRegistry(
-        voice_infos(), builtin_backends({"device": cfg.device, "voices": cfg.voices})
-    )
+    registry = VoiceRegistry(voice_infos(), builtin_backends({"device": cfg.device, "voices": cfg.voices}))
     lexicon = Lexicon.load(cfg.lexicon) if cfg.lexicon else None
     for voice_id in [*cfg.default_voice.values(), *cfg.preload]:
         registry.info(voice_id)  # an unknown id in the config fails here, at start-up
@@ -24,6 +30,22 @@ def build_engine(settings: Settings) -> Engine:
         max_chars=cfg.max_chars,
         lexicon=lexicon,
         target_lufs=cfg.target_lufs,
+    )
+
+
+def _test_engine(spec: str, settings: Settings) -> Engine:
+    from tts_engine.testing import ToneBackend
+
+    kind, _, delay = spec.partition(":")
+    if kind != "tone":
+        raise ValueError(f"{TEST_ENGINE_ENV}={spec!r}: only 'tone[:SECONDS]' is known")
+    voice = ToneBackend("test-tone", delay_s=float(delay or 0))
+    registry = VoiceRegistry([voice.info], {voice.info.id: lambda: voice})
+    return Engine(
+        registry,
+        default_voices={"zh": voice.info.id, "en": voice.info.id},
+        max_chars=settings.engine.max_chars,
+        target_lufs=settings.engine.target_lufs,
     )
 
 

@@ -125,9 +125,7 @@ class Engine:
                 piece = Piece(text=CALIBRATION.get(lang, CALIBRATION["en"]), lang=lang)
                 with backend.lock:
                     audio = backend.synthesize(piece, 1.0)
-                self._gains[voice_id] = dsp.gain_for_target(
-                    audio, backend.info.sample_rate, self.target_lufs
-                )
+                self._gains[voice_id] = dsp.gain_for_target(audio, backend.info.sample_rate, self.target_lufs)
                 log.info("voice %s loaded, level gain %.2f", voice_id, self._gains[voice_id])
             return self._gains[voice_id]
 
@@ -137,7 +135,9 @@ class Engine:
         options = options or SynthesisOptions()
         info = self.registry.info(voice_id)
         if not MIN_SPEED <= options.speed <= MAX_SPEED:
-            raise InvalidOptionError(f"speed must be between {MIN_SPEED} and {MAX_SPEED}, got {options.speed}")
+            raise InvalidOptionError(
+                f"speed must be between {MIN_SPEED} and {MAX_SPEED}, got {options.speed}"
+            )
         if options.sample_rate is not None and not MIN_RATE <= options.sample_rate <= MAX_RATE:
             raise InvalidOptionError(
                 f"sample_rate must be between {MIN_RATE} and {MAX_RATE} Hz, got {options.sample_rate}"
@@ -200,7 +200,9 @@ class Engine:
                 sentence = route.piece.sentence
                 start = starts.setdefault(sentence, offset)
                 duration = 1000.0 * len(audio) / plan.sample_rate
-                timing = SentenceTiming(sentence, plan.sentence_texts.get(sentence, ""), start, offset + duration)
+                timing = SentenceTiming(
+                    sentence, plan.sentence_texts.get(sentence, ""), start, offset + duration
+                )
                 yield AudioChunk(
                     samples=audio,
                     sample_rate=plan.sample_rate,
@@ -252,7 +254,9 @@ class Engine:
         audio = dsp.fade(audio, rate)
         return np.concatenate([audio, pause]).astype(np.float32) if len(pause) else audio
 
-    def stream(self, text: str, voice_id: str, options: SynthesisOptions | None = None) -> Iterator[AudioChunk]:
+    def stream(
+        self, text: str, voice_id: str, options: SynthesisOptions | None = None
+    ) -> Iterator[AudioChunk]:
         return self.run(self.prepare(text, voice_id, options))
 
     def synthesize(self, text: str, voice_id: str, options: SynthesisOptions | None = None) -> Synthesis:

@@ -47,7 +47,9 @@ class SSMLError(TTSError):
             where.append(f"line {line}")
         if tag is not None:
             where.append(f"<{tag}>")
-        super().__init__(f"invalid SSML ({', '.join(where)}): {message}" if where else f"invalid SSML: {message}")
+        super().__init__(
+            f"invalid SSML ({', '.join(where)}): {message}" if where else f"invalid SSML: {message}"
+        )
         self.line = line
         self.tag = tag
 

@@ -35,8 +35,12 @@ class ToneBackend(Backend):
     ) -> None:
         super().__init__()
         self.info = VoiceInfo(
-            id=voice_id, name=voice_id, languages=languages, sample_rate=sample_rate,
-            backend="tone", licence="Apache-2.0",
+            id=voice_id,
+            name=voice_id,
+            languages=languages,
+            sample_rate=sample_rate,
+            backend="tone",
+            licence="Apache-2.0",
         )
         self.amplitude = amplitude
         self.delay_s = delay_s

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import jiwer
 import numpy as np
@@ -13,7 +14,6 @@ import zhconv
 from tts_engine.engine import Engine
 from tts_engine.text.normalize_en import normalize_en
 from tts_engine.text.normalize_zh import normalize_zh
-from pathlib import Path
 
 pytestmark = [pytest.mark.slow, pytest.mark.quality]
 

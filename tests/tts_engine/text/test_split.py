@@ -127,7 +127,10 @@ def test_a_word_longer_than_the_limit_is_not_cut() -> None:
         ("今天天气很好，我们去公园散步吧。", "今天天气很好，"),  # clause boundary within 12
         ("在二零二六年的第一次全体会议上大家讨论了很多问题。", None),  # a jieba word boundary
         ("Good morning, everyone, and welcome to the meeting of the whole team.", "Good morning, everyone,"),
-        ("Welcome everyone to the quarterly planning meeting of our whole company.", "Welcome everyone to the quarterly"),
+        (
+            "Welcome everyone to the quarterly planning meeting of our whole company.",
+            "Welcome everyone to the quarterly",
+        ),
         ("短句。", "短句。"),
     ],
 )

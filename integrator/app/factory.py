@@ -1,0 +1,123 @@
+"""Builds the FastAPI app: routes, middleware, error handling, warm-up in the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from connectors.feishu import routes as feishu_routes
+from integrator.config import Settings, load_settings
+from integrator.jobs import api as jobs_api
+from tts_engine.engine import Engine
+
+from . import errors, health, openai_compat, tts, voices, web, websocket
+from .auth import PUBLIC_PATHS, APIKeyMiddleware, configured_keys
+from .limits import BodyLimitMiddleware
+from .metrics import RequestMetricsMiddleware
+from .state import Service
+
+DESCRIPTION = (
+    "Streaming text to speech in Mandarin and English. `POST /v1/tts` and the OpenAI-compatible "
+    "`POST /v1/audio/speech` answer with audio; the WebSocket `/v1/tts/stream` carries many requests "
+    'and text arriving in pieces (see PROTOCOL.md). Errors: `{"error": {message, type, param, code}}`.'
+)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The service on ``settings`` (default: load them) and ``engine`` (default: build it from them)."""
+    if settings is None:
+        settings = load_settings()
+    if engine is None:
+        from integrator.runtime import build_engine
+
+        engine = build_engine(settings)
+    voices.check_config(engine, settings.server)
+    service = Service(engine, settings)
+    keys = configured_keys(settings.server.api_keys)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # In the background: the port answers /healthz at once and /readyz says when voices are warm.
+        warming = asyncio.create_task(service.warm_up())
+        try:
+            yield
+        finally:
+            warming.cancel()
+            jobs.close()
+
+    app = FastAPI(
+        title="Voxflow", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, redoc_url=None
+    )
+    app.state.service = service
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(tts.router)
+    app.include_router(openai_compat.router)
+    app.include_router(websocket.router)
+    web.install(app)
+    # Durable jobs (integrator/jobs): the /v1/jobs routes. Their workers: jobs.start_embedded_workers.
+    jobs = jobs_api.install(app, settings, engine, metrics_registry=service.metrics.registry)
+    # Feishu connector (connectors/feishu): its event webhook, when feishu.mode uses events.
+    feishu_routes.install(app, settings)
+
+    # Added innermost first: metrics see every answer, CORS headers reach 401s and 413s too.
+    app.add_middleware(APIKeyMiddleware, keys=keys)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
+    if settings.server.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.server.cors_origins,
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After", "X-Voxflow-Voice", "X-Voxflow-Sample-Rate", "X-Voxflow-Speed"],
+            max_age=600,
+        )
+    app.add_middleware(RequestMetricsMiddleware, metrics=service.metrics)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _schema(app, secured=bool(keys))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def _schema(app: FastAPI, *, secured: bool) -> dict[str, Any]:
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    _own_validation_errors(schema)
+    if secured:
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "api_key": {"type": "apiKey", "in": "query", "name": "api_key"},
+        }
+        schema["security"] = [{"bearer": []}, {"api_key": []}]
+        for path, operations in schema.get("paths", {}).items():
+            if path in PUBLIC_PATHS:
+                for operation in operations.values():
+                    operation["security"] = []
+    return schema
+
+
+def _own_validation_errors(schema: dict[str, Any]) -> None:
+    """FastAPI documents 422 as its ``HTTPValidationError``; our handler answers with ``ErrorBody``
+    (declared by our own routes) on every route, including those other packages add."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    if "HTTPValidationError" not in components:
+        return
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            response = operation.get("responses", {}).get("422")
+            if response is not None:
+                response["description"] = "Unknown field or invalid value (the message names the field)"
+                response["content"] = {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                }
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)

@@ -1,0 +1,113 @@
+"""``POST /v1/audio/speech`` as OpenAI's audio API has it, so the official SDKs work unchanged.
+
+Differences, on purpose: ``speed`` outside 0.5–2.0 (but inside OpenAI's 0.25–4.0) is clamped
+and the applied value returned in ``X-Voxflow-Speed``; ``instructions`` is ignored; ``sse``
+works with every model; the response always streams (chunked) as audio is made.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from tts_engine.audio.codecs import MEDIA_TYPES
+from tts_engine.engine import MAX_SPEED, MIN_SPEED
+from tts_engine.errors import TTSError
+from tts_engine.types import SynthesisOptions
+
+from .errors import ApiError, error_responses, from_tts_error
+from .responses import AudioStreamResponse
+from .schemas import OPENAI_PCM_RATE, SpeechRequest
+from .state import ServiceDep
+from .synthesis import AudioStream
+from .tts import AUDIO_HEADERS, audio_bytes, audio_content
+from .voices import OPENAI_MODELS, OPENAI_VOICES, resolve_openai_voice
+
+router = APIRouter(prefix="/v1/audio", tags=["openai"])
+SSE_MEDIA_TYPE = "text/event-stream"
+
+
+@router.post(
+    "/speech",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The audio as it is made (chunked), or with `stream_format: sse` a stream of "
+            "`speech.audio.delta` events (base64 `audio`) closed by `speech.audio.done` (`usage`)",
+            "content": {
+                **audio_content(("mp3", "opus", "aac", "flac", "wav", "pcm")),
+                SSE_MEDIA_TYPE: {"schema": {"type": "string"}},
+            },
+            "headers": {
+                **AUDIO_HEADERS,
+                "X-Voxflow-Speed": {
+                    "description": "Speed applied after clamping",
+                    "schema": {"type": "number"},
+                },
+            },
+        },
+        **error_responses(400, 401, 413, 422, 503),
+    },
+)
+async def create_speech(body: SpeechRequest, service: ServiceDep) -> Response:
+    """Text to speech, compatible with OpenAI's `audio.speech.create`."""
+    received_at = time.perf_counter()
+    engine = service.engine
+    if body.model not in OPENAI_MODELS and body.model not in engine.registry.ids():
+        raise ApiError(
+            400,
+            "model_not_found",
+            f"unknown model {body.model!r}; use one of {', '.join(OPENAI_MODELS)} or a voice id",
+            param="model",
+        )
+    fmt = body.response_format
+    speed = min(MAX_SPEED, max(MIN_SPEED, body.speed))
+    options = SynthesisOptions(speed=speed, sample_rate=OPENAI_PCM_RATE if fmt == "pcm" else None)
+    try:
+        voice_id = resolve_openai_voice(
+            engine, service.settings.server, body.voice_name, body.model, body.input
+        )
+        plan = await service.prepare(body.input, voice_id, fmt, options)
+    except TTSError as exc:
+        raise from_tts_error(
+            exc, text_param="input", known_voices=[*engine.registry.ids(), *OPENAI_VOICES]
+        ) from None
+    slot = await service.admission.acquire(voice_id)
+    assert slot is not None
+    stream = service.open_stream(plan, fmt)
+    headers = {
+        "X-Voxflow-Voice": voice_id,
+        "X-Voxflow-Sample-Rate": str(plan.sample_rate),
+        "X-Voxflow-Speed": f"{speed:g}",
+    }
+    if body.stream_format == "sse":
+        content, media_type = sse_events(stream, len(body.input)), SSE_MEDIA_TYPE
+        headers["Cache-Control"] = "no-cache"
+    else:
+        content, media_type = audio_bytes(stream), MEDIA_TYPES[fmt]
+    return AudioStreamResponse(
+        content,
+        media_type=media_type,
+        headers=headers,
+        on_disconnect=stream.cancel.set,
+        on_close=lambda: service.close_stream(stream, slot, received_at),
+    )
+
+
+async def sse_events(stream: AudioStream, input_chars: int) -> AsyncIterator[bytes]:
+    """OpenAI's speech SSE. We have no tokens: usage counts input characters and 20 ms audio frames."""
+    async for data in audio_bytes(stream):
+        yield _event({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode("ascii")})
+    frames = math.ceil(stream.audio_ms / 20)
+    usage = {"input_tokens": input_chars, "output_tokens": frames, "total_tokens": input_chars + frames}
+    yield _event({"type": "speech.audio.done", "usage": usage})
+
+
+def _event(payload: dict[str, object]) -> bytes:
+    return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()

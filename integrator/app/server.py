@@ -1,0 +1,62 @@
+"""Runs the app under uvicorn with the settings' address, limits and heartbeats."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import uvicorn
+from fastapi import FastAPI
+
+from integrator.config import Settings
+
+from .factory import create_app
+
+
+def uvicorn_config(
+    app: FastAPI,
+    settings: Settings,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    log_level: str = "info",
+) -> uvicorn.Config:
+    server = settings.server
+    return uvicorn.Config(
+        app,
+        host=host or server.host,
+        port=server.port if port is None else port,
+        # websockets-sansio: bounded send buffer (a slow reader pauses us) and max_size -> close 1009.
+        ws="websockets-sansio",
+        ws_max_size=server.ws_max_message_bytes,
+        ws_ping_interval=server.heartbeat_s,
+        ws_ping_timeout=server.heartbeat_s,
+        # uvicorn's access log prints query strings, where browsers put ?api_key=; ours leaves it out.
+        access_log=False,
+        log_level=log_level,
+        timeout_graceful_shutdown=5,
+    )
+
+
+def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
+    """Blocks until interrupted; also runs ``jobs.workers`` embedded job workers on the same engine."""
+    from integrator.jobs.workers import start_embedded_workers
+    from integrator.runtime import build_engine
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    engine = build_engine(settings)
+    app = create_app(settings, engine)
+    workers = start_embedded_workers(settings, engine) if settings.jobs.workers else None
+    try:
+        uvicorn.Server(uvicorn_config(app, settings, host=host, port=port)).run()
+    finally:
+        if workers is not None:
+            workers.stop(settings.jobs.shutdown_grace_seconds)
+
+
+def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket (port 0: a free one), for servers started by tests and benchmarks."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock

@@ -1,0 +1,64 @@
+"""Messages a client sends on ``/v1/tts/stream`` (JSON text frames, told apart by ``type``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from tts_engine.engine import MAX_RATE, MAX_SPEED, MIN_RATE, MIN_SPEED
+
+RequestId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Synthesize(_Message):
+    """Start a request. With ``incremental: true`` the text comes in ``append`` messages (``text``,
+    if given, is the first piece) and the request ends at ``flush``."""
+
+    type: Literal["synthesize"]
+    request_id: RequestId | None = None
+    text: str | None = None
+    ssml: str | None = None
+    voice: str | None = None
+    format: Literal["pcm", "opus", "mp3"] = "pcm"
+    speed: float = Field(1.0, ge=MIN_SPEED, le=MAX_SPEED)
+    sample_rate: int | None = Field(None, ge=MIN_RATE, le=MAX_RATE)
+    incremental: bool = False
+
+    @model_validator(mode="after")
+    def _input(self) -> Synthesize:
+        if self.incremental:
+            if self.ssml is not None:
+                raise ValueError("'ssml' cannot arrive in pieces; send it whole without 'incremental'")
+        elif (self.text is None) == (self.ssml is None):
+            raise ValueError("give exactly one of 'text' or 'ssml' (or set 'incremental' and send 'append')")
+        return self
+
+
+class Append(_Message):
+    type: Literal["append"]
+    request_id: RequestId
+    text: str
+
+
+class Flush(_Message):
+    type: Literal["flush"]
+    request_id: RequestId
+
+
+class Cancel(_Message):
+    type: Literal["cancel"]
+    request_id: RequestId
+
+
+class Ping(_Message):
+    type: Literal["ping"]
+    id: str | int | None = None
+
+
+ClientMessage = Annotated[Synthesize | Append | Flush | Cancel | Ping, Field(discriminator="type")]
+client_message: TypeAdapter[Synthesize | Append | Flush | Cancel | Ping] = TypeAdapter(ClientMessage)

@@ -1,0 +1,128 @@
+"""`voxflow jobs ls|show|retry|cancel` (straight on the job database: works with the server down)
+and `voxflow worker` (consumers only, for scale-out on Redis)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from integrator.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from .service import JobService
+
+jobs_app = typer.Typer(no_args_is_help=True, help="Durable jobs: list, inspect, retry, cancel.")
+err = Console(stderr=True)
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _service(config: Path | None) -> Iterator[JobService]:
+    from .service import JobError, JobService
+
+    service = JobService.from_settings(_settings(config))
+    try:
+        yield service
+    except JobError as exc:
+        _fail(str(exc), 1)
+    finally:
+        service.close()
+
+
+@jobs_app.command("ls")
+def list_jobs(
+    status: Annotated[str | None, typer.Option(help="Only jobs in this status.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only jobs from this source.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    config: ConfigOption = None,
+) -> None:
+    """List jobs, newest first."""
+    from .job import JobStatus
+
+    try:
+        wanted = JobStatus(status) if status else None
+    except ValueError:
+        _fail(f"unknown status {status!r}; one of {', '.join(s.value for s in JobStatus)}")
+    with _service(config) as service:
+        jobs, _ = service.page(status=wanted, source=source, limit=limit)
+    table = Table()
+    # Ids are for copying into `voxflow jobs show`: never wrapped.
+    table.add_column("id", no_wrap=True, min_width=25)
+    for name in ("status", "source", "prio", "progress", "attempts", "created", "error"):
+        table.add_column(name)
+    for job in jobs:
+        table.add_row(
+            job.id, job.status.value, job.source, str(job.priority), f"{job.progress:.0%}",
+            f"{job.attempts}/{job.max_attempts}", job.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            (job.error or "")[:60],
+        )
+    Console().print(table)
+
+
+@jobs_app.command("show")
+def show_job(job_id: str, config: ConfigOption = None) -> None:
+    """Everything about one job, as JSON."""
+    with _service(config) as service:
+        job = service.get(job_id)
+    typer.echo(json.dumps(job.as_dict(), indent=2, ensure_ascii=False))
+
+
+@jobs_app.command("retry")
+def retry_job(job_id: str, config: ConfigOption = None) -> None:
+    """Queue a failed, dead or cancelled job again with fresh attempts."""
+    with _service(config) as service:
+        job = service.retry(job_id)
+    typer.echo(f"{job.id} {job.status.value}")
+
+
+@jobs_app.command("cancel")
+def cancel_job(job_id: str, config: ConfigOption = None) -> None:
+    """Cancel a job: a queued one never starts, a running one stops at its next piece."""
+    with _service(config) as service:
+        job = service.cancel(job_id)
+    state = "cancelling" if job.status.value == "running" else job.status.value
+    typer.echo(f"{job.id} {state}")
+
+
+def worker(
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker threads.")] = 1,
+    metrics_port: Annotated[int | None, typer.Option(help="Serve the job metrics on this port.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run job consumers only (no HTTP): start one per machine to scale out on jobs.backend: redis."""
+    from integrator.runtime import build_engine
+
+    from .metrics import REGISTRY
+    from .workers import run_worker
+
+    settings = _settings(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("huey", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    engine = build_engine(settings)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, registry=REGISTRY)
+    clean = run_worker(settings, engine, workers)
+    raise typer.Exit(0 if clean else 1)

@@ -1,0 +1,215 @@
+"""What a job is: the validated request (``JobSpec``) and a snapshot of its row (``Job``)."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tts_engine.audio.encoder import FORMATS, MEDIA_TYPES
+
+Format = Literal["pcm", "wav", "mp3", "opus", "flac", "aac"]
+assert set(FORMATS) == set(get_args(Format)), "jobs.Format is out of step with the engine's formats"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # a permanent error (bad input): never retried
+    CANCELLED = "cancelled"
+    DEAD = "dead"  # dead letter: failed on every one of max_attempts attempts
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+
+TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.DEAD})
+
+
+class Priority:
+    """Higher runs first. LIVE jobs also take the live lane (``jobs.live_workers``): they never wait
+    behind batches, queued or running."""
+
+    BATCH = 1
+    NORMAL = 5
+    LIVE = 9
+
+
+class SinkRequest(BaseModel):
+    """Deliver the artifact to the configured sink ``name``; ``params`` are for that sink (a chat id, ...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class JobSpec(BaseModel):
+    """A job request, as POST /v1/jobs, connectors and schedules send it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    texts: list[str] = Field(min_length=1, max_length=1000)
+    voice: str | None = Field(default=None, min_length=1, max_length=100)
+    format: Format = "mp3"
+    speed: float = Field(default=1.0, ge=0.5, le=2.0)
+    sample_rate: int | None = Field(default=None, ge=8000, le=48000)
+    ssml: bool | None = None
+    source: str = Field(default="api", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    priority: int = Field(default=Priority.NORMAL, ge=0, le=9)
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
+    timeout_seconds: float | None = Field(default=None, gt=0)
+    max_attempts: int | None = Field(default=None, ge=1, le=100)
+    sinks: list[SinkRequest] = Field(default_factory=list, max_length=16)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("texts")
+    @classmethod
+    def _not_blank(cls, texts: list[str]) -> list[str]:
+        for i, text in enumerate(texts):
+            if not text.strip():
+                raise ValueError(f"texts[{i}] is empty")
+        return texts
+
+    @field_validator("sinks")
+    @classmethod
+    def _unique_sinks(cls, sinks: list[SinkRequest]) -> list[SinkRequest]:
+        names = [s.name for s in sinks]
+        if len(names) != len(set(names)):
+            raise ValueError("each sink may be named once")
+        return sinks
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """The audio a job produced, at ``artifacts/<job id>.<format>``."""
+
+    name: str
+    format: str
+    bytes: int
+    sha256: str
+    sample_rate: int
+    cache_hit: bool = False
+    expired: bool = False
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.format]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "format": self.format, "bytes": self.bytes, "sha256": self.sha256,
+            "sample_rate": self.sample_rate, "cache_hit": self.cache_hit, "expired": self.expired,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Artifact:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    job_id: str
+    sink: str
+    status: str  # pending | delivered
+    receipt: dict[str, Any] | None
+    attempts: int
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A snapshot of one job row. The row, not the queue message, is the job's source of truth."""
+
+    id: str
+    spec: JobSpec
+    status: JobStatus
+    attempts: int
+    max_attempts: int
+    progress: float
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error_code: str | None = None
+    error: str | None = None
+    worker_id: str | None = None
+    lease_expires_at: datetime | None = None
+    cancel_requested: bool = False
+    not_before: datetime | None = None
+    enqueued_at: datetime | None = None
+    artifact: Artifact | None = None
+    characters: int = 0
+    deliveries: tuple[Delivery, ...] = field(default=())
+
+    @property
+    def source(self) -> str:
+        return self.spec.source
+
+    @property
+    def priority(self) -> int:
+        return self.spec.priority
+
+    def as_dict(self) -> dict[str, Any]:
+        """The job as the API and ``voxflow jobs show`` present it."""
+
+        def iso(t: datetime | None) -> str | None:
+            return t.isoformat() if t else None
+
+        spec = self.spec
+        return {
+            "id": self.id,
+            "status": self.status.value,
+            "source": spec.source,
+            "priority": spec.priority,
+            "progress": round(self.progress, 4),
+            "attempts": self.attempts,
+            "max_attempts": self.max_attempts,
+            "error": {"code": self.error_code, "message": self.error} if self.error else None,
+            "cancel_requested": self.cancel_requested,
+            "idempotency_key": spec.idempotency_key,
+            "input": {
+                "texts": len(spec.texts),
+                "characters": sum(len(t) for t in spec.texts),
+                "voice": spec.voice,
+                "format": spec.format,
+                "speed": spec.speed,
+                "sample_rate": spec.sample_rate,
+                "ssml": spec.ssml,
+            },
+            "sinks": [s.model_dump() for s in spec.sinks],
+            "metadata": spec.metadata,
+            "artifact": self.artifact.as_dict() | {"media_type": self.artifact.media_type}
+            if self.artifact else None,
+            "deliveries": [
+                {"sink": d.sink, "status": d.status, "receipt": d.receipt, "at": iso(d.delivered_at)}
+                for d in self.deliveries
+            ],
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "not_before": iso(self.not_before),
+        }
+
+
+_last_us = 0
+_id_lock = threading.Lock()
+
+
+def new_job_id() -> str:
+    """Time-ordered ids (microseconds, strictly rising within a process, then randomness), so
+    newest-first listing and cursor paging are ``ORDER BY id``."""
+    global _last_us
+    with _id_lock:
+        _last_us = max(time.time_ns() // 1000, _last_us + 1)
+        stamp = _last_us
+    return f"j{stamp:014x}{secrets.token_hex(5)}"

@@ -1,0 +1,159 @@
+"""The job system as the API, the CLI, schedules and connectors use it: submit, read, cancel, retry."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from pathlib import Path
+
+from integrator.config import JobsConfig, Settings
+
+from .abc import Broker
+from .broker import make_broker
+from .job import Job, JobSpec, JobStatus
+from .runner import LOCAL_RUNS, LocalRuns
+from .store import JobStore, default_url
+
+log = logging.getLogger(__name__)
+
+
+class JobError(Exception):
+    """A request about a job that cannot be honoured; ``code`` names the reason for API clients."""
+
+    code = "job_error"
+
+
+class JobNotFound(JobError):
+    code = "job_not_found"
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no job {job_id!r}")
+        self.job_id = job_id
+
+
+class JobStateConflict(JobError):
+    code = "job_state_conflict"
+
+
+class InvalidJob(JobError):
+    """A spec that is well-formed but names something this deployment lacks; ``field`` says where."""
+
+    code = "invalid_job"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class JobService:
+    def __init__(
+        self,
+        store: JobStore,
+        broker: Broker,
+        cfg: JobsConfig,
+        *,
+        data_dir: Path,
+        voices: Collection[str] | None = None,
+        sinks: Collection[str] | None = None,
+        runs: LocalRuns = LOCAL_RUNS,
+    ) -> None:
+        self.store = store
+        self.broker = broker
+        self.cfg = cfg
+        self.data_dir = data_dir
+        self.voices = set(voices) if voices is not None else None
+        self.sinks = set(sinks) if sinks is not None else set(cfg.sinks)
+        self.runs = runs
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, voices: Collection[str] | None = None, backend: str | None = None
+    ) -> JobService:
+        cfg = settings.jobs
+        store = JobStore(cfg.database_url or default_url(settings.data_dir))
+        broker = make_broker(cfg, settings.data_dir, backend=backend)
+        return cls(store, broker, cfg, data_dir=settings.data_dir, voices=voices)
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    def close(self) -> None:
+        self.broker.close()
+        self.store.close()
+
+    # -- submitting -------------------------------------------------------
+    def check(self, spec: JobSpec) -> None:
+        """What the request model alone cannot know: voices and sinks of this deployment."""
+        if spec.voice is not None and self.voices is not None and spec.voice not in self.voices:
+            known = ", ".join(sorted(self.voices))
+            raise InvalidJob("voice", f"unknown voice {spec.voice!r}; known voices: {known}")
+        for i, sink in enumerate(spec.sinks):
+            if sink.name not in self.sinks:
+                known = ", ".join(sorted(self.sinks)) or "none configured"
+                raise InvalidJob(f"sinks[{i}].name", f"unknown sink {sink.name!r}; known sinks: {known}")
+
+    def submit(self, spec: JobSpec) -> tuple[Job, bool]:
+        """Store and enqueue a job; with a known idempotency key, the existing job and False."""
+        self.check(spec)
+        job, created = self.store.create(spec, max_attempts=self.cfg.max_attempts)
+        if created:
+            self._enqueue(job.id, job.priority)
+        return job, created
+
+    def _enqueue(self, job_id: str, priority: int) -> None:
+        try:
+            self.broker.enqueue(job_id, priority)
+        except Exception:
+            # The row is stored and durable; the sweeper sends the message when the broker is back.
+            log.exception("could not enqueue job %s; it stays queued for the sweeper", job_id)
+            self.store.mark_enqueue_failed(job_id)
+
+    # -- reading ----------------------------------------------------------
+    def get(self, job_id: str) -> Job:
+        job = self.store.get(job_id, deliveries=True)
+        if job is None:
+            raise JobNotFound(job_id)
+        return job
+
+    def page(
+        self, *, status: JobStatus | None = None, source: str | None = None, limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[Job], str | None]:
+        """A page of jobs, newest first, and the cursor of the next page (None at the end)."""
+        jobs = self.store.find(status=status, source=source, limit=limit + 1, before=cursor)
+        more = len(jobs) > limit
+        jobs = jobs[:limit]
+        return jobs, (jobs[-1].id if more and jobs else None)
+
+    def artifact_path(self, job: Job) -> Path:
+        """The finished audio of ``job``; JobStateConflict when there is none (yet or any more)."""
+        if job.status is not JobStatus.SUCCEEDED or job.artifact is None:
+            raise JobStateConflict(f"job {job.id} is {job.status.value}; its audio exists once it succeeded")
+        path = self.artifacts_dir / job.artifact.name
+        if job.artifact.expired or not path.is_file():
+            raise JobStateConflict(f"the audio of job {job.id} was deleted (artifact retention)")
+        return path
+
+    # -- control ----------------------------------------------------------
+    def cancel(self, job_id: str) -> Job:
+        job = self.store.cancel(job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        if job.status is JobStatus.RUNNING:
+            self.runs.cancel(job_id)  # immediate when the worker runs in this process
+        elif job.status is not JobStatus.CANCELLED:
+            raise JobStateConflict(f"job {job_id} already {job.status.value}")
+        return self.get(job_id)
+
+    def retry(self, job_id: str) -> Job:
+        job = self.store.retry(job_id)
+        if job is None:
+            current = self.store.get(job_id)
+            if current is None:
+                raise JobNotFound(job_id)
+            raise JobStateConflict(
+                f"job {job_id} is {current.status.value}; only failed, dead or cancelled jobs can be retried"
+            )
+        self._enqueue(job.id, job.priority)
+        return job

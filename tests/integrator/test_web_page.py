@@ -1,0 +1,122 @@
+"""The web page in headless Chromium (Debian's package, driven by playwright): it plays streamed audio
+through Web Audio, shows progress and errors in words, and downloads a file ffprobe decodes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.integrator.servekit import Running, duration_s, probe
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+ZH = "今天下午三点开会，请大家准时参加。会议将讨论新产品的发布计划。"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+def stats(page: Page) -> dict[str, float]:
+    return dict(page.evaluate("({...window.voxflowStats})"))
+
+
+def test_play_streams_chinese_and_audio_is_heard(server: Running, page: Page) -> None:
+    p = page
+    p.goto(f"{server.url}/")
+    p.wait_for_function("document.querySelectorAll('#voice option').length === 4")
+    p.locator("#text").fill("")
+    p.locator("#text").press_sequentially(ZH)
+    p.locator("#voice").select_option("tone-slow")
+    p.click("#play")
+    p.wait_for_function(
+        "window.voxflowStats.samplesReceived > 8000 && window.voxflowStats.peak > 0.05", timeout=15000
+    )
+    started = stats(p)["contextTime"]
+    p.wait_for_function(f"window.voxflowStats.contextTime > {started + 0.5}", timeout=15000)
+    assert stats(p)["state"] == "playing"
+    assert p.text_content("#sentence") in (
+        "今天下午三点开会，请大家准时参加。",
+        "会议将讨论新产品的发布计划。",
+    )
+    assert p.text_content("#error") == ""
+    p.wait_for_function("document.getElementById('status').textContent === 'Done.'", timeout=30000)
+    received = stats(p)["samplesReceived"]
+    rate = p.evaluate("Math.min(48000, Math.round(new AudioContext().sampleRate))")
+    want = server.engine.synthesize(ZH, "tone-slow").duration_s
+    assert received / rate == pytest.approx(want, abs=0.01)
+
+
+def test_stop_cancels_and_download_gives_a_decodable_file(
+    server: Running, page: Page, tmp_path: Path
+) -> None:
+    p = page
+    p.goto(f"{server.url}/")
+    p.wait_for_function("document.querySelectorAll('#voice option').length === 4")
+    p.locator("#text").fill(ZH * 8)
+    p.locator("#voice").select_option("tone-slow")
+    p.click("#play")
+    p.wait_for_function("window.voxflowStats.samplesReceived > 0", timeout=15000)
+    p.click("#stop")
+    assert p.text_content("#status") == "Stopped."
+    assert stats(p)["state"] == "idle"
+
+    p.locator("#text").fill(ZH)
+    for fmt in ("mp3", "wav"):
+        with p.expect_download() as download:
+            p.click(f"#download-{fmt}")
+        path = tmp_path / f"page.{fmt}"
+        download.value.save_as(path)
+        data = path.read_bytes()
+        assert probe(data)["codec"] == ("mp3" if fmt == "mp3" else "pcm_s16le")
+        want = server.engine.synthesize(ZH, "tone-slow").duration_s
+        assert duration_s(data) == pytest.approx(want, abs=0.08)
+
+
+def test_errors_are_shown_in_words_and_the_key_field_unlocks_the_page(
+    start_server: Callable[..., Running], page: Page
+) -> None:
+    server = start_server(api_keys=["page-key"])
+    p = page
+    p.goto(f"{server.url}/")
+    p.wait_for_function("document.getElementById('error').textContent.includes('API key')")
+    p.fill("#api-key", "page-key")
+    p.click("#save-key")
+    p.wait_for_function("document.querySelectorAll('#voice option').length === 4")
+    assert p.evaluate("localStorage.getItem('voxflow.apiKey')") == "page-key"
+    p.locator("#text").fill("……")
+    p.click("#play")
+    p.wait_for_function("document.getElementById('error').textContent.includes('nothing to speak')")
+    p.locator("#text").fill("你好。")
+    p.click("#play")
+    p.wait_for_function("window.voxflowStats.samplesReceived > 0 && window.voxflowStats.peak > 0.05")
