@@ -141,16 +141,6 @@ class Settings(BaseModel):
     # -- Feishu connector (connectors/feishu) ---------------------------------
     feishu: FeishuConfig = Field(default_factory=FeishuConfig)
 
-    @model_validator(mode="after")
-    def _install_feishu(self) -> Settings:
-        # Enabled, the connector adds its job sinks and poll schedule; done here, where every
-        # process (serve, worker, CLI) passes before it builds sinks or starts schedules.
-        if self.feishu.enabled:
-            from connectors.feishu.runtime import install
-
-            install(self)
-        return self
-
     # -- end Feishu connector ---------------------------------------------------
 
 
@@ -195,6 +185,20 @@ def load_settings(path: str | Path | None = None) -> Settings:
             raise ConfigError(f"config file {file} does not exist")
         data = _merge(data, _read_yaml(file.read_text(encoding="utf-8"), str(file)))
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except Exception as exc:
         raise ConfigError(f"invalid configuration: {exc}") from None
+    install_connectors(settings)
+    return settings
+
+
+def install_connectors(settings: Settings) -> None:
+    """Let each enabled connector add its job sinks and schedules to this process's settings.
+
+    Every process (serve, worker, CLI) loads its settings before it builds sinks or starts
+    schedules, so this is the one place connectors hook in.
+    """
+    if settings.feishu.enabled:
+        from connectors.feishu.runtime import install
+
+        install(settings)

@@ -1,8 +1,8 @@
 """The connector's job sinks: ``feishu_bitable`` writes a record's audio back, ``feishu_chat`` posts it.
 
 A Feishu error that retrying cannot fix (a missing column, no permission) is raised as
-:class:`FeishuRejected`, a ``TTSError``: that is what the job runner fails a job on for good
-instead of retrying it; everything else is left for the runner's backoff.
+:class:`FeishuRejected`, a ``DeliveryRejected``: the job runner fails the job for good instead
+of retrying it; everything else is left for the runner's backoff.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from integrator.jobs.abc import Receipt, Sink
+from integrator.jobs.abc import DeliveryRejected, Receipt, Sink
 from integrator.jobs.job import Job
-from tts_engine.errors import TTSError
 
 from . import audio
 from .bitable import read_minutes
@@ -22,7 +21,7 @@ from .client import FeishuError
 from .connector import RECORD_NOT_FOUND, FeishuConnector, Target
 
 
-class FeishuRejected(TTSError):
+class FeishuRejected(DeliveryRejected):
     """Feishu refused the delivery for a reason retrying cannot fix."""
 
     code = "feishu_rejected"

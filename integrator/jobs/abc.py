@@ -72,6 +72,18 @@ class Receipt:
         return {"sink": self.sink, "ref": self.ref, "detail": self.detail}
 
 
+class DeliveryRejected(Exception):
+    """A sink's destination refused the artifact for a reason retrying cannot fix (a missing
+    column, no permission): the job fails at once with this reason instead of backing off."""
+
+    code = "delivery_rejected"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
 class Sink(abc.ABC):
     """Delivers a job's artifact. ``deliver`` runs at most once per (job, sink key) to completion:
     the delivery table remembers completed deliveries. A worker that dies mid-delivery makes the

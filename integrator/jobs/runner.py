@@ -30,7 +30,7 @@ from tts_engine.engine import Engine, Plan
 from tts_engine.errors import SynthesisCancelled, TTSError
 from tts_engine.types import SynthesisOptions
 
-from .abc import AudioCache, Broker, Sink
+from .abc import AudioCache, Broker, DeliveryRejected, Sink
 from .artifacts import ArtifactStore
 from .cache import cache_key
 from .job import Artifact, Job, JobStatus
@@ -209,8 +209,8 @@ class JobRunner:
                 JOBS_FINISHED.labels("succeeded").inc()
         except SynthesisCancelled:
             self._stopped(job, token, run)
-        except TTSError as exc:
-            # Bad input or a voice that cannot load here: retrying cannot help.
+        except (TTSError, DeliveryRejected) as exc:
+            # Bad input, a voice that cannot load here or a refusing destination: retrying cannot help.
             log.info("job %s failed: %s: %s", job.id, exc.code, exc)
             if self.store.fail(job.id, token, exc.code, str(exc), retry_at=None):
                 JOBS_FINISHED.labels("failed").inc()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .abc import Receipt, Sink
+from .abc import DeliveryRejected, Receipt, Sink
 from .job import Job
 from .store import JobStore
 
@@ -47,16 +47,21 @@ class FileSink(Sink):
 
 
 class MemorySink(Sink):
-    """The in-memory twin: keeps every delivery; ``fail_first`` makes the first N calls raise."""
+    """The in-memory twin: keeps every delivery; ``fail_first`` makes the first N calls raise
+    a transient error, ``reject`` makes every call refuse for good."""
 
-    def __init__(self, key: str = "memory", *, fail_first: int = 0) -> None:
+    def __init__(self, key: str = "memory", *, fail_first: int = 0, reject: str | None = None) -> None:
         self.key = key
         self.fail_first = fail_first
+        self.reject = reject
         self.calls: list[tuple[str, bytes, dict[str, Any]]] = []
         self._lock = threading.Lock()
 
     def deliver(self, job: Job, artifact: Path, params: dict[str, Any]) -> Receipt:
         with self._lock:
+            if self.reject:
+                self.calls.append((job.id, b"", dict(params)))
+                raise DeliveryRejected(f"{self.key}: {self.reject}")
             if self.fail_first > 0:
                 self.fail_first -= 1
                 raise ConnectionError(f"{self.key}: simulated delivery failure")

@@ -18,7 +18,7 @@ from connectors.feishu.fake_server import (
     FakeFeishu,
 )
 from connectors.feishu.runtime import current
-from integrator.config import Settings
+from integrator.config import Settings, install_connectors
 from integrator.jobs.job import Job
 from integrator.jobs.service import JobService
 from integrator.jobs.workers import WorkerHandle
@@ -92,6 +92,7 @@ class Stack:
             "verification_token": feishu.fake.verification_token, **feishu_cfg,
         }
         self.settings = Settings.model_validate({"data_dir": str(data_dir), "jobs": FAST_JOBS, "feishu": cfg})
+        install_connectors(self.settings)
         runtime = current()
         assert runtime is not None and runtime.settings is self.settings
         self.runtime = runtime

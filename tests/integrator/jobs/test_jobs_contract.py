@@ -92,6 +92,15 @@ def test_a_job_failing_every_attempt_is_dead_lettered_with_its_reason(harness: H
     assert done.error_code == "ConnectionError" and "simulated delivery failure" in (done.error or "")
 
 
+def test_a_destination_that_refuses_for_good_fails_the_job_without_retries(harness: HarnessFactory) -> None:
+    sink = MemorySink("outbox", reject="permission denied")
+    h = harness(sinks={"outbox": sink}, max_attempts=5)
+    h.start()
+    done = h.wait(h.submit("Nowhere to go.", format="pcm", sinks=[{"name": "outbox"}]).id)
+    assert (done.status, done.attempts, done.error_code) == (JobStatus.FAILED, 1, "delivery_rejected")
+    assert "permission denied" in (done.error or "") and len(sink.calls) == 1
+
+
 def test_bad_input_fails_at_once_and_does_not_block_the_queue(harness: HarnessFactory) -> None:
     h = harness()
     bad = h.submit("!!! ???", priority=Priority.LIVE, format="pcm")
