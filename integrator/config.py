@@ -35,7 +35,7 @@ class VoiceLimits(BaseModel):
 
 
 class ServerConfig(BaseModel):
-    """``voxflow serve``: listening address, access, limits. See integrator/app/PROTOCOL.md."""
+    """``voxflow serve``: listening address, access, limits. See the README, "Serving"."""
 
     model_config = ConfigDict(extra="forbid")
 

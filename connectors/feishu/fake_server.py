@@ -1,6 +1,6 @@
 """An in-memory twin of the Feishu Open API on loopback, for tests and for trying the connector offline.
 
-It speaks the shapes the real API uses (README section "Feishu"): tenant tokens, Bitable records
+It speaks the shapes the real API uses (README section "Meeting minutes from Feishu"): tenant tokens, Bitable records
 and fields, Drive media uploads (whole and in blocks), IM files and messages, file subscriptions,
 and ``drive.file.bitable_record_changed_v1`` events, encrypted and signed, for a webhook. A fault
 script (``fake.faults``) makes the nth call to an endpoint fail the way Feishu fails.

@@ -25,7 +25,7 @@ from .state import Service
 DESCRIPTION = (
     "Streaming text to speech in Mandarin and English. `POST /v1/tts` and the OpenAI-compatible "
     "`POST /v1/audio/speech` answer with audio; the WebSocket `/v1/tts/stream` carries many requests "
-    'and text arriving in pieces (see PROTOCOL.md). Errors: `{"error": {message, type, param, code}}`.'
+    'and text arriving in pieces (see the README, "Serving"). Errors: `{"error": {message, type, param, code}}`.'
 )
 
 

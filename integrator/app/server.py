@@ -44,6 +44,9 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     from integrator.runtime import build_engine
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler and Huey log every routine run at INFO; keep the log for what people act on
+    for noisy in ("apscheduler", "huey"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     engine = build_engine(settings)
     app = create_app(settings, engine)
     workers = start_embedded_workers(settings, engine) if settings.jobs.workers else None

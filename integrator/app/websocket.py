@@ -3,7 +3,7 @@
 Requests on a connection run one at a time, in order; a ``synthesize`` sent while another runs
 waits in the connection's queue (``server.ws_max_pending`` places, then ``too_many_requests``).
 So binary frames carry no header: they belong to the request whose ``start`` came last and whose
-``done``/``error`` has not come yet. See PROTOCOL.md.
+``done``/``error`` has not come yet. See the README, "Serving".
 """
 
 from __future__ import annotations
