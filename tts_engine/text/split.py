@@ -26,10 +26,10 @@ PAUSE_MS = {"sentence": 350, "paragraph": 600, "clause": 150, "forced": 0}
 # Languages written without spaces whose words we cannot find: any character boundary will do.
 # (Chinese uses jieba's word boundaries.)
 _SPACELESS = frozenset({"ja"})
-# Letters per spoken syllable, roughly: limits are given in Chinese characters, so an English
-# piece of the "same" size holds about as much speech.
+# Letters per unit of the limits, which count Chinese characters: an English piece of the "same"
+# size holds a little less speech, so its first piece stays quick to synthesize.
 _LETTERS_PER_SYLLABLE = {"zh": 1, "ja": 1, "ko": 1}
-_DEFAULT_LETTERS = 3
+_DEFAULT_LETTERS = 2
 _WINDOW_ATOMS = 1024  # far more than any piece needs; bounds each cut's work on huge inputs
 _WINDOW_SLACK = 16
 
