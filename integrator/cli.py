@@ -4,44 +4,31 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import IO, Annotated, NoReturn
+from typing import IO, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from connectors.audiobook.cli import batch as audiobook_batch
 from connectors.feishu.cli import app as feishu_app
 from tts_engine.audio.codecs import FORMATS
 from tts_engine.errors import TTSError
 from tts_engine.types import AudioChunk, SynthesisOptions
 
-from .config import ConfigError, Settings, load_settings
+from .cli_support import ConfigOption, err, fail, settings_or_fail
 from .jobs.cli import jobs_app
 from .jobs.cli import worker as worker_command
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Voxflow: text from your team's tools, spoken."
 )
-err = Console(stderr=True, soft_wrap=True)
 DEMO_TEXT = (
     "欢迎使用 Voxflow。今天是2026年11月21日，下午3:30开会，销售额增长了15.5%。"
     " Voxflow turns meeting minutes into audio in seconds."
 )
 
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        _fail(str(exc))
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
 
 
 @app.command()
@@ -49,7 +36,7 @@ def voices(config: ConfigOption = None) -> None:
     """List the voices, their languages, sample rates, speakers and licences."""
     from tts_engine.backends.catalog import available, voice_infos
 
-    _settings(config)
+    settings_or_fail(config)
     table = Table("id", "languages", "Hz", "backend", "licence", "available")
     for info in voice_infos():
         ok, why = available(info.id)
@@ -68,16 +55,16 @@ def _read_text(text: str | None, file: Path | None) -> str:
     if (text is None) == (file is None):
         if text is None:
             return DEMO_TEXT
-        _fail("give either TEXT or --file, not both")
+        fail("give either TEXT or --file, not both")
     if file is not None:
         try:
             data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
         except OSError as exc:
-            _fail(f"cannot read {file}: {exc.strerror}")
+            fail(f"cannot read {file}: {exc.strerror}")
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            _fail(f"{file} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})")
+            fail(f"{file} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})")
     assert text is not None
     return text
 
@@ -109,12 +96,12 @@ def say(
     """Speak TEXT (or --file) into an audio file, streaming it as it is synthesized."""
     from .runtime import build_engine, default_voice_for
 
-    settings = _settings(config)
+    settings = settings_or_fail(config)
     content = _read_text(text, file)
     fmt = (fmt or (output.suffix.lstrip(".") if str(output) != "-" else "") or "mp3").lower()
     fmt = {"ogg": "opus", "raw": "pcm"}.get(fmt, fmt)
     if fmt not in FORMATS:
-        _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     try:
         engine = build_engine(settings)
         voice_id = voice or default_voice_for(engine, content)
@@ -156,9 +143,9 @@ def say(
                 f"{output}: {written} bytes, {fmt}, {plan.sample_rate} Hz, voice {voice_id}", highlight=False
             )
     except TTSError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        fail("interrupted", 130)
     finally:
         Path(str(output) + ".part").unlink(missing_ok=True)
 
@@ -174,11 +161,11 @@ def serve(
     """Serve the HTTP, OpenAI-compatible and WebSocket APIs and the web page at /."""
     from .app.server import serve as run_server
 
-    settings = _settings(config)
+    settings = settings_or_fail(config)
     try:
         run_server(settings, host=host, port=port)
     except (TTSError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 # Durable jobs (integrator/jobs): `voxflow jobs ls|show|retry|cancel` and `voxflow worker`.
@@ -186,6 +173,8 @@ app.add_typer(jobs_app, name="jobs")
 app.command("worker")(worker_command)
 # Feishu connector (connectors/feishu): `voxflow feishu check|subscribe|poll|fake`.
 app.add_typer(feishu_app, name="feishu")
+# Audiobooks (connectors/audiobook): `voxflow batch INPUT -o DIR`.
+app.command("batch")(audiobook_batch)
 
 
 def main() -> None:

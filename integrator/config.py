@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import stat
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from connectors.config import HOOK_NAME, AudiobookConfig, CallbacksConfig, FeedsConfig, HookConfig
 from connectors.feishu.config import FeishuConfig
 
 ENV_FILE = "VOXFLOW_CONFIG"
@@ -142,6 +146,11 @@ class Settings(BaseModel):
     feishu: FeishuConfig = Field(default_factory=FeishuConfig)
 
     # -- end Feishu connector ---------------------------------------------------
+    # -- Webhooks, callbacks, live feeds, audiobooks (connectors/) --------------
+    hooks: dict[Annotated[str, Field(pattern=HOOK_NAME)], HookConfig] = Field(default_factory=dict)
+    callbacks: CallbacksConfig = Field(default_factory=CallbacksConfig)
+    feeds: FeedsConfig = Field(default_factory=FeedsConfig)
+    audiobook: AudiobookConfig = Field(default_factory=AudiobookConfig)
 
 
 class ConfigError(Exception):
@@ -183,7 +192,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
         file = Path(chosen)
         if not file.is_file():
             raise ConfigError(f"config file {file} does not exist")
-        data = _merge(data, _read_yaml(file.read_text(encoding="utf-8"), str(file)))
+        own = _read_yaml(file.read_text(encoding="utf-8"), str(file))
+        warn_if_exposed(file, own)
+        data = _merge(data, own)
     try:
         settings = Settings.model_validate(data)
     except Exception as exc:
@@ -202,3 +213,60 @@ def install_connectors(settings: Settings) -> None:
         from connectors.feishu.runtime import install
 
         install(settings)
+    from connectors import wiring  # webhooks, callbacks, feeds, audiobooks: light until used
+
+    wiring.install(settings)
+
+
+# -- secrets in the config file ----------------------------------------------------
+log = logging.getLogger("voxflow.config")
+# Keys whose non-empty value is a secret (server.api_keys, feishu.app_secret, hooks.*.secret…),
+# and URLs with a password in them (a Redis or PostgreSQL URL).
+# (Not every *_token: a Bitable app_token names a base, it grants nothing.)
+_SECRET_KEY = re.compile(r"(^|_)(secret|secrets|password)$|^(api_keys|encrypt_key|verification_token|token)$")
+_URL_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s]*:[^/@\s]+@")
+
+
+def secret_keys(data: Any, prefix: str = "") -> list[str]:
+    """Dotted names of the settings in ``data`` (one YAML file's contents) that hold a secret."""
+    found: list[str] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{prefix}{key}"
+            if _SECRET_KEY.search(str(key)) and value not in (None, "", [], {}):
+                found.append(name)
+            elif isinstance(value, str) and _URL_PASSWORD.match(value):
+                found.append(name)
+            else:
+                found += secret_keys(value, name + ".")
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            found += secret_keys(item, f"{prefix.rstrip('.')}[{i}].")
+    return found
+
+
+def warn_if_exposed(path: Path, data: dict[str, Any]) -> list[str]:
+    """Log a warning when ``path`` holds secrets and other users may read it; returns the secrets' names.
+
+    Secrets belong in environment variables or in a file only its owner reads (chmod 600).
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return []
+    if not mode & (stat.S_IRGRP | stat.S_IROTH):
+        return []
+    names = secret_keys(data)
+    if names:
+        log.warning(
+            "config file %s holds secrets (%s) and is readable by %s (mode %s): run `chmod 600 %s`, "
+            "or move the secrets to environment variables",
+            path,
+            ", ".join(names),
+            {stat.S_IRGRP: "its group", stat.S_IROTH: "others"}.get(
+                mode & (stat.S_IRGRP | stat.S_IROTH), "group and others"
+            ),
+            oct(stat.S_IMODE(mode)),
+            path,
+        )
+    return names

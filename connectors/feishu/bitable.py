@@ -215,7 +215,9 @@ class Bitable:
             req = GetAppTableRecordRequest.builder().app_token(table.app_token).table_id(table.table_id)
             return sdk.bitable.v1.app_table_record.get(req.record_id(record_id).build())
 
-        return (self.client.call("records.get", send).get("record") or {}).get("fields") or {}
+        # A reply without the record must not read as a record without text: the sink would skip it.
+        record = self.client.call("records.get", send, expect=("record",))["record"]
+        return record.get("fields") or {}
 
     @staticmethod
     def _read_names(names: FieldNames) -> list[str]:
@@ -233,7 +235,7 @@ class Bitable:
             )
             return sdk.bitable.v1.app_table_record.update(req.build())
 
-        self.client.call("records.update", send)
+        self.client.call("records.update", send, expect=("record",))
 
     def claim(self, table: TableConfig, record_ids: list[str]) -> None:
         """Mark records as being processed, up to 500 per call."""
@@ -254,7 +256,7 @@ class Bitable:
                 )
                 return sdk.bitable.v1.app_table_record.batch_update(req.build())
 
-            self.client.call("records.batch_update", send)
+            self.client.call("records.batch_update", send, expect=("records",))
 
     def deliver(self, minutes: Minutes, data: bytes, duration_s: float) -> str:
         """Upload the recording and write attachment, status and duration in one update; the file token."""

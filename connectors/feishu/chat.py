@@ -43,7 +43,7 @@ class VoiceMessages:
             )
             return sdk.im.v1.file.create(CreateFileRequest.builder().request_body(body).build())
 
-        return str(self.client.call("im.files", send)["file_key"])
+        return str(self.client.call("im.files", send, expect=("file_key",))["file_key"])
 
     def send_audio(self, chat_id: str, file_key: str, uuid: str) -> str:
         def send(sdk: lark.Client) -> Any:

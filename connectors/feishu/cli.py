@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from integrator.cli_support import ConfigOption, err
+
 if TYPE_CHECKING:
     from integrator.config import Settings
 
@@ -17,8 +19,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(no_args_is_help=True, help="Feishu (Lark) Bitable connector.")
 out = Console()
-err = Console(stderr=True)
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
 
 
 def _connector(config: Path | None) -> tuple[Settings, FeishuConnector]:

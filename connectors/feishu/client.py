@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import lark_oapi as lark
 import requests
-from lark_oapi.core.exception import ObtainAccessTokenException
+from lark_oapi.core.exception import ObtainAccessTokenException, UnmarshalException
 from lark_oapi.core.model import BaseResponse
 from lark_oapi.core.token import TokenManager
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
@@ -83,6 +83,13 @@ class FeishuError(Exception):
         return f"{self.msg} [{self.code}]" if self.code else self.msg
 
 
+def _code(endpoint: str, resp: BaseResponse) -> int:
+    try:
+        return int(resp.code or 0)
+    except (TypeError, ValueError):
+        raise FeishuError(endpoint, 0, f"malformed reply: code {resp.code!r}", retryable=True) from None
+
+
 def _header(headers: dict[str, str] | None, name: str) -> str | None:
     for key, value in (headers or {}).items():  # the SDK hands a case-sensitive dict
         if key.lower() == name:
@@ -126,8 +133,14 @@ class FeishuClient:
         self._gate = _UploadGate.for_app(cfg.app_id)
 
     # -- calls -------------------------------------------------------------
-    def call(self, endpoint: str, send: Callable[[lark.Client], BaseResponse]) -> dict[str, Any]:
-        """Run ``send`` (which builds and sends one request) until it succeeds; returns ``data``."""
+    def call(
+        self, endpoint: str, send: Callable[[lark.Client], BaseResponse], expect: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Run ``send`` (which builds and sends one request) until it succeeds; returns ``data``.
+
+        A success whose ``data`` lacks a key of ``expect`` is a malformed reply (a proxy's, a
+        truncated one), retried like a gateway error: read as an answer it would lose the work.
+        """
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.attempts),
             wait=self._wait,
@@ -136,16 +149,22 @@ class FeishuClient:
             before_sleep=self._log_retry,
             reraise=True,
         )
-        return retrying(self._once, endpoint, send)
+        return retrying(self._once, endpoint, send, expect)
 
-    def _once(self, endpoint: str, send: Callable[[lark.Client], BaseResponse]) -> dict[str, Any]:
+    def _once(
+        self, endpoint: str, send: Callable[[lark.Client], BaseResponse], expect: tuple[str, ...]
+    ) -> dict[str, Any]:
         refreshed = False
         while True:
             resp = self._send(endpoint, send)
             if resp.success():
                 body = json.loads(resp.raw.content) if resp.raw is not None and resp.raw.content else {}
-                return body.get("data") or {}
-            code = int(resp.code or 0)
+                data = (body.get("data") if isinstance(body, dict) else None) or {}
+                missing = [key for key in expect if data.get(key) is None]
+                if missing:
+                    raise FeishuError(endpoint, 0, f"malformed reply: no {missing[0]!r}", retryable=True)
+                return data
+            code = _code(endpoint, resp)
             if code in TOKEN_CODES and not refreshed:
                 # The SDK keeps serving the cached token until its own expiry: drop it, fetch anew, once.
                 self.forget_token()
@@ -160,13 +179,17 @@ class FeishuClient:
             raise FeishuError(endpoint, 0, f"network: {type(exc).__name__}", retryable=True) from exc
         except json.JSONDecodeError as exc:
             raise FeishuError(endpoint, 0, "non-JSON reply (gateway error)", retryable=True) from exc
+        except (UnmarshalException, AttributeError, TypeError) as exc:
+            # JSON, but not the documented object ([], "x", a field of the wrong type): the SDK's
+            # reader fails on it. Transient like a gateway page; the message keeps the SDK's words.
+            raise FeishuError(endpoint, 0, f"malformed reply: {exc}", retryable=True) from exc
         except ObtainAccessTokenException as exc:
             code = int(exc.code or 0)
             retryable = code in RETRYABLE or (code >= 500 and code < 600)
             raise FeishuError("token", code, str(exc.msg), retryable=retryable) from exc
 
     def _error(self, endpoint: str, resp: BaseResponse) -> FeishuError:
-        code = int(resp.code or 0)
+        code = _code(endpoint, resp)
         status = resp.raw.status_code if resp.raw is not None else None
         headers = resp.raw.headers if resp.raw is not None else None
         wait = None
@@ -174,6 +197,10 @@ class FeishuClient:
             reset = _header(headers, "x-ogw-ratelimit-reset")
             wait = float(reset) if reset and reset.replace(".", "", 1).isdigit() else None
         retryable = code in RETRYABLE or (status is not None and status >= 500)
+        if resp.code is None:  # a reply without Feishu's code (`null`, `{}`): not an answer from Feishu
+            return FeishuError(
+                endpoint, 0, "malformed reply: no code", log_id=resp.get_log_id(), retryable=True
+            )
         return FeishuError(
             endpoint, code, resp.msg or "", log_id=resp.get_log_id(), retryable=retryable, wait_s=wait
         )

@@ -13,7 +13,9 @@ class Fault:
 
     ``kind``: ``error`` (a JSON error code), ``rate_limit`` (99991400 with reset headers),
     ``gateway`` (a proxy's HTML page), ``token_expired`` (99991663 and every token revoked),
-    ``slow`` (done, answered ``delay_s`` late) or ``lost`` (done, answer replaced by a 502 page).
+    ``slow`` (done, answered ``delay_s`` late), ``lost`` (done, answer replaced by a 502 page),
+    ``malformed`` (not done, ``body`` answered as JSON with ``status``) or ``reset`` (not done,
+    the connection closed without an answer).
     """
 
     kind: str
@@ -22,6 +24,7 @@ class Fault:
     status: int = 400
     reset_s: int = 1
     delay_s: float = 0.0
+    body: bytes = b""
 
 
 def rate_limited(reset_s: int = 1) -> Fault:
@@ -57,6 +60,17 @@ def slow(delay_s: float) -> Fault:
 def lost_reply(status: int = 502) -> Fault:
     """Does the work, then a proxy loses the answer: the client sees an error for a done call."""
     return Fault("lost", status=status)
+
+
+def malformed(body: bytes, status: int = 200) -> Fault:
+    """Answers ``body`` as ``application/json`` (truncated JSON, ``[]``, a reply without its data);
+    nothing was done."""
+    return Fault("malformed", status=status, body=body)
+
+
+def reset() -> Fault:
+    """Closes the connection without answering; nothing was done."""
+    return Fault("reset")
 
 
 def token_expired() -> Fault:

@@ -1,9 +1,9 @@
 """An in-memory twin of the Feishu Open API on loopback, for tests and for trying the connector offline.
 
-It speaks the shapes the real API uses (README section "Meeting minutes from Feishu"): tenant tokens, Bitable records
-and fields, Drive media uploads (whole and in blocks), IM files and messages, file subscriptions,
-and ``drive.file.bitable_record_changed_v1`` events, encrypted and signed, for a webhook. A fault
-script (``fake.faults``) makes the nth call to an endpoint fail the way Feishu fails.
+It speaks the shapes the real API uses (README section "Meeting minutes from Feishu"): tenant
+tokens, Bitable records and fields, Drive media uploads (whole and in blocks), IM files and messages,
+file subscriptions, and ``drive.file.bitable_record_changed_v1`` events, encrypted and signed, for a
+webhook. A fault script (``fake.faults``) makes the nth call to an endpoint fail the way Feishu fails.
 
 Built on ``http.server`` on purpose: the SDK reads ``Content-Type`` and ``X-Tt-Logid`` from a
 case-sensitive dict, and ASGI servers lower-case response headers.
@@ -38,8 +38,10 @@ from .fake_faults import (  # noqa: F401 - the fault helpers are part of this mo
     error,
     gateway_error,
     lost_reply,
+    malformed,
     permission_denied,
     rate_limited,
+    reset,
     slow,
     token_expired,
     too_many_requests,
@@ -67,6 +69,7 @@ from .fake_tables import (  # noqa: F401
 )
 
 EVENT_TYPE = "drive.file.bitable_record_changed_v1"
+RESET = 0  # the status handle() returns for a connection to drop without an answer
 MB = 1024 * 1024
 OPUS_MAGIC = (b"OggS", b"OpusHead")
 
@@ -146,6 +149,12 @@ class FakeFeishu:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def uploads_in_flight(self) -> int:
+        """Uploads being received now (a test can stop the client in the middle of one)."""
+        with self._lock:
+            return self._active_uploads
 
     @property
     def _bot(self) -> str:
@@ -301,6 +310,13 @@ class FakeFeishu:
             self.log.append((endpoint, fault.status, -1))
             page_ = f"<html><body><h1>{fault.status} Bad Gateway</h1></body></html>".encode()
             return fault.status, {"Content-Type": "text/html", "X-Tt-Logid": _logid()}, page_
+        if fault is not None and fault.kind == "malformed":
+            self.log.append((endpoint, fault.status, -1))
+            headers = {"Content-Type": "application/json; charset=utf-8", "X-Tt-Logid": _logid()}
+            return fault.status, headers, fault.body
+        if fault is not None and fault.kind == "reset":
+            self.log.append((endpoint, 0, -1))
+            return RESET, {}, b""
         if fault is not None and fault.kind == "rate_limit":
             extra = {"x-ogw-ratelimit-limit": "5", "x-ogw-ratelimit-reset": str(fault.reset_s)}
             return self._json(endpoint, fault.status, {"code": fault.code, "msg": fault.msg}, extra)
@@ -580,6 +596,9 @@ class _Handler(BaseHTTPRequestHandler):
         call = Call({}, {k: v[0] for k, v in parse_qs(parts.query).items()},
                     CaseInsensitiveDict(dict(self.headers.items())), body)
         status, headers, payload = fake.handle(self.command, parts.path, call)
+        if status == RESET:
+            self.close_connection = True  # no status line at all: the client sees the connection drop
+            return
         try:
             self.send_response(status)
             for k, v in headers.items():

@@ -57,7 +57,7 @@ class MediaUploads:
             )
             return sdk.drive.v1.media.upload_all(UploadAllMediaRequest.builder().request_body(body).build())
 
-        return str(self.client.call("medias.upload_all", send)["file_token"])
+        return str(self.client.call("medias.upload_all", send, expect=("file_token",))["file_token"])
 
     def _upload_multipart(self, app_token: str, name: str, data: bytes) -> str:
         def prepare(sdk: lark.Client) -> Any:
@@ -73,7 +73,8 @@ class MediaUploads:
                 UploadPrepareMediaRequest.builder().request_body(body).build()
             )
 
-        plan = self.client.call("medias.upload_prepare", prepare)
+        expect = ("upload_id", "block_size", "block_num")
+        plan = self.client.call("medias.upload_prepare", prepare, expect=expect)
         upload_id, block, blocks = plan["upload_id"], int(plan["block_size"]), int(plan["block_num"])
         for seq in range(blocks):
             part = data[seq * block : (seq + 1) * block]
@@ -100,4 +101,4 @@ class MediaUploads:
                 UploadFinishMediaRequest.builder().request_body(body).build()
             )
 
-        return str(self.client.call("medias.upload_finish", finish)["file_token"])
+        return str(self.client.call("medias.upload_finish", finish, expect=("file_token",))["file_token"])

@@ -7,10 +7,11 @@ time and never logged.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -21,7 +22,11 @@ ENV_KEYS = "VOXFLOW_API_KEYS"
 # Reachable without a key: probes, and the web page itself (its API calls need the key).
 # Connector webhooks authenticate by their own signature: Feishu cannot send our API key.
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/", "/favicon.ico", "/v1/connectors/feishu/events"})
-PUBLIC_PREFIXES = ("/static/",)
+# Signed webhooks (connectors/webhook): each hook checks its HMAC signature instead.
+PUBLIC_PREFIXES = ("/static/", "/v1/hooks/")
+# Signed links (connectors/signing.py): (path, query) -> None when the query carries no link
+# signature, else whether it is a valid, unexpired link to that path; a valid one needs no key.
+LinkCheck = Callable[[str, str], bool | None]
 
 
 def configured_keys(config_keys: Iterable[str], environ: Mapping[str, str] = os.environ) -> list[str]:
@@ -43,15 +48,17 @@ def presented_key(scope: Scope) -> str | None:
 
 
 def key_matches(given: str, keys: Iterable[str]) -> bool:
-    given_b = given.encode()
+    # Digests of equal length: compare_digest's time then says nothing about a key's length either.
+    given_d = hashlib.sha256(given.encode()).digest()
     # Compare against every key so the time taken says nothing about which (if any) matched.
-    return any([hmac.compare_digest(given_b, key.encode()) for key in keys])
+    return any([hmac.compare_digest(given_d, hashlib.sha256(key.encode()).digest()) for key in keys])
 
 
 class APIKeyMiddleware:
-    def __init__(self, app: ASGIApp, keys: list[str]) -> None:
+    def __init__(self, app: ASGIApp, keys: list[str], links: LinkCheck | None = None) -> None:
         self.app = app
         self.keys = keys
+        self.links = links
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or not self.keys or _public(scope["path"]):
@@ -64,6 +71,13 @@ class APIKeyMiddleware:
         message = "a valid API key is required: send Authorization: Bearer KEY or ?api_key=KEY"
         if given is not None:
             message = "the API key is not valid"
+        query = scope.get("query_string", b"").decode("latin-1")
+        link = self.links(scope["path"], query) if self.links else None
+        if link and scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        if link is False and given is None:
+            message = "the signed link is not valid or has expired"
         if scope["type"] == "http":
             error = ApiError(401, "invalid_api_key", message, headers={"WWW-Authenticate": "Bearer"})
             await error.response()(scope, receive, send)

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
+from connectors import wiring as connectors
 from connectors.feishu import routes as feishu_routes
 from integrator.config import Settings, load_settings
 from integrator.jobs import api as jobs_api
@@ -20,12 +21,14 @@ from . import errors, health, openai_compat, tts, voices, web, websocket
 from .auth import PUBLIC_PATHS, APIKeyMiddleware, configured_keys
 from .limits import BodyLimitMiddleware
 from .metrics import RequestMetricsMiddleware
+from .security import SecurityHeadersMiddleware, redact_logs
 from .state import Service
 
 DESCRIPTION = (
     "Streaming text to speech in Mandarin and English. `POST /v1/tts` and the OpenAI-compatible "
     "`POST /v1/audio/speech` answer with audio; the WebSocket `/v1/tts/stream` carries many requests "
-    'and text arriving in pieces (see the README, "Serving"). Errors: `{"error": {message, type, param, code}}`.'
+    'and text arriving in pieces (see the README, "Serving"). '
+    'Errors: `{"error": {message, type, param, code}}`.'
 )
 
 
@@ -65,9 +68,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     jobs = jobs_api.install(app, settings, engine, metrics_registry=service.metrics.registry)
     # Feishu connector (connectors/feishu): its event webhook, when feishu.mode uses events.
     feishu_routes.install(app, settings)
+    # Webhooks, live feeds (connectors/): POST /v1/hooks/{name}, WS /v1/feeds/{channel}.
+    connectors.install_routes(app, settings)
 
     # Added innermost first: metrics see every answer, CORS headers reach 401s and 413s too.
-    app.add_middleware(APIKeyMiddleware, keys=keys)
+    app.add_middleware(APIKeyMiddleware, keys=keys, links=connectors.links(settings).check)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
     if settings.server.cors_origins:
         app.add_middleware(
@@ -79,6 +84,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             max_age=600,
         )
     app.add_middleware(RequestMetricsMiddleware, metrics=service.metrics)
+    # Outermost: every answer, 401s and 413s included, carries nosniff and the page's CSP.
+    app.add_middleware(SecurityHeadersMiddleware)
+    redact_logs()
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 from collections import deque
@@ -32,7 +33,9 @@ from .voices import resolve_voice
 from .ws_protocol import Append, Cancel, Flush, Ping, Synthesize, client_message
 
 ROUTE = "/v1/tts/stream"
+SYNTHESIS_FAILED = "synthesis_failed"
 router = APIRouter()
+log = logging.getLogger("voxflow.server")
 
 
 @router.websocket(ROUTE)
@@ -364,6 +367,12 @@ class Session:
         except TTSError as exc:
             if await self._error(job.request_id, exc.code, str(exc)):
                 outcome = exc.code
+        except Exception as exc:
+            # A voice that fails mid-stream (out of memory, a broken model) ends this request with an
+            # error; left to escape, it stopped the connection's worker and every later request hung.
+            log.exception("request %s failed while synthesizing", job.request_id)
+            if await self._error(job.request_id, SYNTHESIS_FAILED, f"synthesis failed: {exc}"):
+                outcome = SYNTHESIS_FAILED
         finally:
             self._count(outcome)
             if stream is not None:

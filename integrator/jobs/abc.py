@@ -3,6 +3,7 @@
 * ``Broker`` carries job ids to workers (Huey on SQLite, Redis or memory: broker.py).
 * ``Sink`` delivers a finished artifact somewhere (file, memory; later Feishu, chat, callbacks: sinks.py).
 * ``AudioCache`` keeps encoded audio by normalized request (diskcache or memory: cache.py).
+* ``FeedPublisher`` lets listeners hear a job while it is synthesized (connectors/feed.py).
 """
 
 from __future__ import annotations
@@ -96,6 +97,11 @@ class Sink(abc.ABC):
     def deliver(self, job: Job, artifact: Path, params: dict[str, Any]) -> Receipt:
         """Deliver ``artifact`` (a complete file) for ``job``; ``params`` come from the job's sink request."""
 
+    def notify_failure(  # noqa: B027 - optional hook
+        self, job: Job, params: dict[str, Any], status: str, code: str, message: str
+    ) -> None:
+        """The job ended ``failed`` or ``dead`` and will deliver nothing; a sink may say so (best effort)."""
+
 
 class AudioCache(abc.ABC):
     """Encoded audio by cache key, with a size cap."""
@@ -114,6 +120,34 @@ class AudioCache(abc.ABC):
     @abc.abstractmethod
     def volume(self) -> int:
         """Bytes held."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+
+class FeedWriter(abc.ABC):
+    """One job's audio on a live channel, in the order the runner makes it."""
+
+    @abc.abstractmethod
+    def sentence(self, index: int, text: str, offset_ms: float) -> None:
+        """Sentence ``index`` (0-based across the job) starts at ``offset_ms`` of the job's audio."""
+
+    @abc.abstractmethod
+    def audio(self, pcm: bytes) -> None:
+        """More audio: s16le mono at the sample rate given to :meth:`FeedPublisher.open`."""
+
+    @abc.abstractmethod
+    def end(
+        self, duration_ms: float, *, cancelled: bool = False, error: tuple[str, str] | None = None
+    ) -> None:
+        """The job's audio is over (``error``: code and message when it failed)."""
+
+
+class FeedPublisher(abc.ABC):
+    """Where runners publish jobs that name a ``feed``: one synthesis, heard by every listener."""
+
+    @abc.abstractmethod
+    def open(self, channel: str, job_id: str, *, sample_rate: int, voice: str) -> FeedWriter: ...
 
     def close(self) -> None:  # noqa: B027 - optional hook
         pass

@@ -19,6 +19,7 @@ from integrator.config import Settings
 from tts_engine.engine import Engine
 
 from .job import Job, JobSpec, JobStatus
+from .kinds import describe
 from .metrics import register_into
 from .service import InvalidJob, JobError, JobNotFound, JobService, JobStateConflict
 
@@ -51,14 +52,17 @@ def create_job(
     spec: JobSpec,
     jobs: Jobs,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+    ] = None,
 ) -> dict[str, Any]:
     """202 and ``Location`` for a new job; 200 with the existing job when the idempotency key
     (body field or ``Idempotency-Key`` header) was used before."""
     if idempotency_key is not None:
         if spec.idempotency_key not in (None, idempotency_key):
             raise InvalidJob("idempotency_key", "Idempotency-Key header and body idempotency_key differ")
-        spec = spec.model_copy(update={"idempotency_key": idempotency_key})
+        # Validated again, not model_copy'd: a stored spec that breaks the model breaks every read of it.
+        spec = JobSpec.model_validate({**spec.model_dump(), "idempotency_key": idempotency_key})
     job, created = jobs.submit(spec)
     response.status_code = 202 if created else 200
     response.headers["Location"] = f"{PREFIX}/{job.id}"
@@ -79,7 +83,7 @@ def list_jobs(
 
 @router.get("/{job_id}", summary="A job's status, progress, errors, artifact and deliveries")
 def get_job(job: ExistingJob) -> dict[str, Any]:
-    return job.as_dict()
+    return describe(job)  # a batch adds its own progress (chapters) under its kind's name
 
 
 @router.get("/{job_id}/audio", summary="The finished audio (409 until the job has succeeded)")

@@ -8,43 +8,29 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from integrator.config import ConfigError, Settings, load_settings
+from integrator.cli_support import ConfigOption, fail, settings_or_fail
 
 if TYPE_CHECKING:
     from .service import JobService
 
 jobs_app = typer.Typer(no_args_is_help=True, help="Durable jobs: list, inspect, retry, cancel.")
-err = Console(stderr=True)
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        _fail(str(exc))
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
 
 
 @contextmanager
 def _service(config: Path | None) -> Iterator[JobService]:
     from .service import JobError, JobService
 
-    service = JobService.from_settings(_settings(config))
+    service = JobService.from_settings(settings_or_fail(config))
     try:
         yield service
     except JobError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     finally:
         service.close()
 
@@ -62,7 +48,7 @@ def list_jobs(
     try:
         wanted = JobStatus(status) if status else None
     except ValueError:
-        _fail(f"unknown status {status!r}; one of {', '.join(s.value for s in JobStatus)}")
+        fail(f"unknown status {status!r}; one of {', '.join(s.value for s in JobStatus)}")
     with _service(config) as service:
         jobs, _ = service.page(status=wanted, source=source, limit=limit)
     table = Table()
@@ -115,7 +101,7 @@ def worker(
     from .metrics import REGISTRY
     from .workers import run_worker
 
-    settings = _settings(config)
+    settings = settings_or_fail(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("huey", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -10,12 +10,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from tts_engine.audio.encoder import FORMATS, MEDIA_TYPES
 
 Format = Literal["pcm", "wav", "mp3", "opus", "flac", "aac"]
 assert set(FORMATS) == set(get_args(Format)), "jobs.Format is out of step with the engine's formats"
+# Artifacts of other job kinds (an audiobook's M4B) that are no engine stream format.
+OTHER_MEDIA_TYPES = {"m4b": "audio/mp4"}
+SPEECH = "speech"
+# Live feed channels (connectors/feed.py): what may follow /v1/feeds/ in a URL.
+CHANNEL_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
 class JobStatus(StrEnum):
@@ -53,11 +58,18 @@ class SinkRequest(BaseModel):
 
 
 class JobSpec(BaseModel):
-    """A job request, as POST /v1/jobs, connectors and schedules send it."""
+    """A job request, as POST /v1/jobs, connectors and schedules send it.
+
+    ``kind`` "speech" synthesizes ``texts``; another kind (``audiobook``) is a registered handler
+    (integrator/jobs/kinds.py) that reads its ``args`` instead. ``feed`` names a live channel whose
+    listeners hear the job while it is synthesized (connectors/feed.py).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    texts: list[str] = Field(min_length=1, max_length=1000)
+    # Before texts: the texts check reads it.
+    kind: str = Field(default=SPEECH, pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    texts: list[str] = Field(default_factory=list, max_length=1000, validate_default=True)
     voice: str | None = Field(default=None, min_length=1, max_length=100)
     format: Format = "mp3"
     speed: float = Field(default=1.0, ge=0.5, le=2.0)
@@ -70,10 +82,14 @@ class JobSpec(BaseModel):
     max_attempts: int | None = Field(default=None, ge=1, le=100)
     sinks: list[SinkRequest] = Field(default_factory=list, max_length=16)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    args: dict[str, Any] = Field(default_factory=dict)
+    feed: str | None = Field(default=None, pattern=CHANNEL_PATTERN)
 
     @field_validator("texts")
     @classmethod
-    def _not_blank(cls, texts: list[str]) -> list[str]:
+    def _not_blank(cls, texts: list[str], info: ValidationInfo) -> list[str]:
+        if not texts and info.data.get("kind", SPEECH) == SPEECH:
+            raise ValueError("give at least one text")
         for i, text in enumerate(texts):
             if not text.strip():
                 raise ValueError(f"texts[{i}] is empty")
@@ -102,7 +118,7 @@ class Artifact:
 
     @property
     def media_type(self) -> str:
-        return MEDIA_TYPES[self.format]
+        return MEDIA_TYPES.get(self.format) or OTHER_MEDIA_TYPES.get(self.format, "application/octet-stream")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -119,10 +135,11 @@ class Artifact:
 class Delivery:
     job_id: str
     sink: str
-    status: str  # pending | delivered
+    status: str  # pending | delivered | failed (the sink gave up for good: see DeliveryFailed)
     receipt: dict[str, Any] | None
     attempts: int
     delivered_at: datetime | None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,8 @@ class Job:
             "error": {"code": self.error_code, "message": self.error} if self.error else None,
             "cancel_requested": self.cancel_requested,
             "idempotency_key": spec.idempotency_key,
+            "kind": spec.kind,
+            "feed": spec.feed,
             "input": {
                 "texts": len(spec.texts),
                 "characters": sum(len(t) for t in spec.texts),
@@ -187,10 +206,12 @@ class Job:
             },
             "sinks": [s.model_dump() for s in spec.sinks],
             "metadata": spec.metadata,
+            "args": spec.args,
             "artifact": self.artifact.as_dict() | {"media_type": self.artifact.media_type}
             if self.artifact else None,
             "deliveries": [
-                {"sink": d.sink, "status": d.status, "receipt": d.receipt, "at": iso(d.delivered_at)}
+                {"sink": d.sink, "status": d.status, "receipt": d.receipt, "at": iso(d.delivered_at),
+                 "attempts": d.attempts, "error": d.error}
                 for d in self.deliveries
             ],
             "created_at": iso(self.created_at),

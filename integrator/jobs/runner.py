@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -30,10 +32,11 @@ from tts_engine.engine import Engine, Plan
 from tts_engine.errors import SynthesisCancelled, TTSError
 from tts_engine.types import SynthesisOptions
 
-from .abc import AudioCache, Broker, DeliveryRejected, Sink
+from .abc import AudioCache, Broker, DeliveryRejected, FeedPublisher, FeedWriter, Sink
 from .artifacts import ArtifactStore
 from .cache import cache_key
-from .job import Artifact, Job, JobStatus
+from .job import SPEECH, Artifact, Job, JobStatus
+from .kinds import KindRun, get_kind
 from .metrics import CACHE_HITS, CACHE_MISSES, CHARACTERS, JOBS_FINISHED, QUEUE_WAIT
 from .retry import RetryPolicy
 from .sinks import deliver_once
@@ -109,6 +112,7 @@ class JobRunner:
         sinks: Mapping[str, Sink] | None = None,
         runs: LocalRuns = LOCAL_RUNS,
         progress_interval: float = 0.5,
+        feeds: FeedPublisher | None = None,
     ) -> None:
         self.store = store
         self.broker = broker
@@ -118,6 +122,7 @@ class JobRunner:
         self.cache = cache
         self.sinks = dict(sinks or {})
         self.runs = runs
+        self.feeds = feeds
         self.policy = RetryPolicy(cfg.retry_base_seconds, cfg.retry_max_seconds)
         self.progress_interval = progress_interval
         self.draining = threading.Event()
@@ -214,6 +219,7 @@ class JobRunner:
             log.info("job %s failed: %s: %s", job.id, exc.code, exc)
             if self.store.fail(job.id, token, exc.code, str(exc), retry_at=None):
                 JOBS_FINISHED.labels("failed").inc()
+                self._notify_failure(job, JobStatus.FAILED, exc.code, str(exc))
         except Exception as exc:
             log.warning("job %s attempt %d failed: %s: %s", job.id, job.attempts, type(exc).__name__, exc)
             self._retry_later(job, token, type(exc).__name__, str(exc) or type(exc).__name__)
@@ -243,6 +249,18 @@ class JobRunner:
         elif status is JobStatus.DEAD:
             JOBS_FINISHED.labels("dead").inc()
             log.error("job %s dead after %d attempts: %s", job.id, job.attempts, message)
+            self._notify_failure(job, JobStatus.DEAD, code, message)
+
+    def _notify_failure(self, job: Job, status: JobStatus, code: str, message: str) -> None:
+        """Sinks that report failures too (callbacks) hear that the job will not succeed."""
+        for request in job.spec.sinks:
+            sink = self.sinks.get(request.name)
+            if sink is None:
+                continue
+            try:
+                sink.notify_failure(job, request.params, status.value, code, message)
+            except Exception as exc:
+                log.warning("job %s: sink %s could not report the failure: %s", job.id, request.name, exc)
 
     def _enqueue(self, job_id: str, priority: int, delay: float = 0.0) -> None:
         try:
@@ -278,6 +296,8 @@ class JobRunner:
             path = self.artifacts.path(job.id, done.format)
             if path.is_file() and path.stat().st_size == done.bytes:
                 return path  # an earlier attempt got this far before it died
+        if spec.kind != SPEECH:
+            return self._produce_kind(job, token, run)
         voice = spec.voice or default_voice_for(self.engine, spec.texts[0])
         options = SynthesisOptions(
             speed=spec.speed, sample_rate=spec.sample_rate, ssml=spec.ssml, cancel=run.cancel
@@ -285,11 +305,14 @@ class JobRunner:
         plans = [self.engine.prepare_encoded(text, voice, spec.format, options) for text in spec.texts]
         key = cache_key(plans, spec.format, engine_tag=f"lufs={getattr(self.engine, 'target_lufs', '')}")
         with self.artifacts.writing(job.id) as tmp:
-            hit = self._cache_get(key, tmp)
+            # Listeners of a feed hear the synthesis itself: a cached copy would give them nothing.
+            hit = self._cache_get(key, tmp) if spec.feed is None else False
             if not hit:
                 total = sum(p.characters for p in plans)
+                feed = self._open_feed(job, plans)
                 with open(tmp, "wb") as out:
-                    self._render(plans, spec.format, out, self._progress(job.id, token, plans, total))
+                    progress = self._progress(job.id, token, plans, total)
+                    self._render(plans, spec.format, out, progress, feed)
                 CHARACTERS.inc(total)
                 self._cache_put(key, tmp)
         path = self.artifacts.publish(tmp, job.id, spec.format)
@@ -300,25 +323,84 @@ class JobRunner:
         self.store.set_artifact(job.id, token, artifact)
         return path
 
-    def _render(self, plans: list[Plan], fmt: str, out: BinaryIO, on_sentence: Callable[[], None]) -> None:
+    def _render(
+        self, plans: list[Plan], fmt: str, out: BinaryIO, on_sentence: Callable[[], None],
+        feed: FeedWriter | None = None,
+    ) -> None:
         # One encoder across the job's texts: they become one stream, one file.
         encoder = open_encoder(fmt, plans[0].sample_rate)
         samples = 0
-        for plan in plans:
-            if plan.sample_rate != encoder.sample_rate:
-                raise RuntimeError("texts of one job prepared at different sample rates")
-            for chunk in self.engine.run(plan):
-                samples += len(chunk.samples)
-                data = encoder.encode(chunk.samples)
-                if data:
-                    out.write(data)
-                if chunk.final:
-                    on_sentence()
+        sentence_base = 0  # a feed counts sentences and time across all the job's texts
+        try:
+            for plan in plans:
+                if plan.sample_rate != encoder.sample_rate:
+                    raise RuntimeError("texts of one job prepared at different sample rates")
+                plan_start_ms = 1000.0 * samples / plan.sample_rate
+                last = -1
+                for chunk in self.engine.run(plan):
+                    if feed is not None:
+                        if chunk.sentence.index != last:
+                            feed.sentence(sentence_base + chunk.sentence.index, chunk.sentence.text,
+                                          plan_start_ms + chunk.sentence.start_ms)
+                        feed.audio(chunk.pcm16())
+                    last = chunk.sentence.index
+                    samples += len(chunk.samples)
+                    data = encoder.encode(chunk.samples)
+                    if data:
+                        out.write(data)
+                    if chunk.final:
+                        on_sentence()
+                sentence_base += max(plan.sentence_texts, default=-1) + 1
+        except BaseException as exc:
+            if feed is not None:
+                cancelled = isinstance(exc, SynthesisCancelled)
+                reason = str(exc) or type(exc).__name__
+                error = None if cancelled else (getattr(exc, "code", "job_failed"), reason)
+                feed.end(1000.0 * samples / encoder.sample_rate, cancelled=cancelled, error=error)
+            raise
+        if feed is not None:
+            feed.end(1000.0 * samples / encoder.sample_rate)
         out.write(encoder.finish())
         if fmt == "wav":
             # A file, unlike a stream, can say its length: replace the streaming "unknown size" header.
             out.seek(0)
             out.write(wav_header(encoder.sample_rate, samples))
+
+    def _open_feed(self, job: Job, plans: list[Plan]) -> FeedWriter | None:
+        if job.spec.feed is None or self.feeds is None:
+            return None
+        try:
+            first = plans[0]
+            return self.feeds.open(job.spec.feed, job.id, sample_rate=first.sample_rate, voice=first.voice.id)
+        except Exception:
+            log.exception("job %s: feed %s unavailable; no one hears it live", job.id, job.spec.feed)
+            return None
+
+    def _produce_kind(self, job: Job, token: str, run: _Run) -> Path:
+        """A job of a registered kind (an audiobook): its handler makes the file that becomes the artifact."""
+        kind = get_kind(job.spec.kind)
+        state = {"written": 0.0}
+
+        def report(progress: float, characters: int) -> None:
+            now = time.monotonic()
+            if now - state["written"] >= self.progress_interval:
+                state["written"] = now
+                self.store.set_progress(job.id, token, min(0.999, progress), characters)
+
+        with tempfile.TemporaryDirectory(prefix=f"voxflow-{job.id}-") as scratch:
+            result = kind.run(KindRun(self.engine, job, run.cancel, report, Path(scratch)))
+            with self.artifacts.writing(job.id) as tmp:
+                try:
+                    os.link(result.path, tmp)  # a book can be large: no copy when on the same disk
+                except OSError:
+                    shutil.copyfile(result.path, tmp)
+        path = self.artifacts.publish(tmp, job.id, result.format)
+        artifact = Artifact(
+            name=path.name, format=result.format, bytes=path.stat().st_size, sha256=_sha256(path),
+            sample_rate=result.sample_rate,
+        )
+        self.store.set_artifact(job.id, token, artifact)
+        return path
 
     def _progress(self, job_id: str, token: str, plans: list[Plan], characters: int) -> Callable[[], None]:
         total = max(1, sum(p.sentences for p in plans))

@@ -10,7 +10,8 @@ from integrator.config import JobsConfig, Settings
 
 from .abc import Broker
 from .broker import make_broker
-from .job import Job, JobSpec, JobStatus
+from .job import SPEECH, Job, JobSpec, JobStatus
+from .kinds import InvalidKindArgs, get_kind
 from .runner import LOCAL_RUNS, LocalRuns
 from .store import JobStore, default_url
 
@@ -84,7 +85,7 @@ class JobService:
 
     # -- submitting -------------------------------------------------------
     def check(self, spec: JobSpec) -> None:
-        """What the request model alone cannot know: voices and sinks of this deployment."""
+        """What the request model alone cannot know: voices, sinks and job kinds of this deployment."""
         if spec.voice is not None and self.voices is not None and spec.voice not in self.voices:
             known = ", ".join(sorted(self.voices))
             raise InvalidJob("voice", f"unknown voice {spec.voice!r}; known voices: {known}")
@@ -92,6 +93,13 @@ class JobService:
             if sink.name not in self.sinks:
                 known = ", ".join(sorted(self.sinks)) or "none configured"
                 raise InvalidJob(f"sinks[{i}].name", f"unknown sink {sink.name!r}; known sinks: {known}")
+        if spec.kind != SPEECH:
+            try:
+                get_kind(spec.kind).check(spec)
+            except LookupError as exc:
+                raise InvalidJob("kind", str(exc)) from None
+            except InvalidKindArgs as exc:
+                raise InvalidJob(exc.field, str(exc)) from None
 
     def submit(self, spec: JobSpec) -> tuple[Job, bool]:
         """Store and enqueue a job; with a known idempotency key, the existing job and False."""

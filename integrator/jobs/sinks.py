@@ -70,8 +70,16 @@ class MemorySink(Sink):
         return Receipt(self.key, f"{self.key}#{n}", {"bytes": artifact.stat().st_size})
 
 
+def _callback_sink(name: str, options: dict[str, Any]) -> Sink:
+    # Imported when first built: httpx and the connector stay out of processes that never call back.
+    from connectors.callback import callback_sink
+
+    return callback_sink(name, options)
+
+
 register_sink_type("file", lambda name, opts: FileSink(name, Path(opts["directory"])))
 register_sink_type("memory", lambda name, opts: MemorySink(name))
+register_sink_type("callback", _callback_sink)
 
 
 def build_sinks(config: Mapping[str, Mapping[str, Any]]) -> dict[str, Sink]:
@@ -101,6 +109,10 @@ def deliver_once(
         return record.receipt
     try:
         receipt = sink.deliver(job, artifact, params).as_dict()
+    except DeliveryRejected as exc:
+        # Recorded failed with its reason; `voxflow jobs retry` makes it pending again.
+        store.fail_delivery(job.id, sink.key, str(exc), final=True)
+        raise
     except Exception as exc:
         store.fail_delivery(job.id, sink.key, f"{type(exc).__name__}: {exc}")
         raise

@@ -326,10 +326,11 @@ class JobStore:
                 s.add(DeliveryRow(job_id=job_id, sink=sink, status="pending", attempts=1, created_at=now))
         except IntegrityError:
             with self._tx() as s:
+                # A delivery that failed for good is tried again only when its job is retried.
                 s.execute(
                     _update(DeliveryRow)
-                    .where(*_delivery_is(job_id, sink), DeliveryRow.status == "pending")
-                    .values(attempts=DeliveryRow.attempts + 1)
+                    .where(*_delivery_is(job_id, sink), DeliveryRow.status.in_(["pending", "failed"]))
+                    .values(attempts=DeliveryRow.attempts + 1, status="pending")
                 )
         with self._tx() as s:
             row = s.scalar(select(DeliveryRow).where(DeliveryRow.job_id == job_id, DeliveryRow.sink == sink))
@@ -344,12 +345,16 @@ class JobStore:
                 .values(status="delivered", receipt=receipt, delivered_at=utcnow(), error=None)
             )
 
-    def fail_delivery(self, job_id: str, sink: str, error: str) -> None:
+    def fail_delivery(self, job_id: str, sink: str, error: str, *, final: bool = False) -> None:
+        """Record why a delivery attempt failed; ``final``: the sink gave up, the status becomes failed."""
+        values: dict[str, Any] = {"error": error[:4000]}
+        if final:
+            values["status"] = "failed"
         with self._tx() as s:
             s.execute(
                 _update(DeliveryRow)
-                .where(DeliveryRow.job_id == job_id, DeliveryRow.sink == sink)
-                .values(error=error[:4000])
+                .where(*_delivery_is(job_id, sink), DeliveryRow.status != "delivered")
+                .values(**values)
             )
 
     def deliveries(self, job_id: str | None = None) -> list[Delivery]:
@@ -384,5 +389,5 @@ def _delivery_is(job_id: str, sink: str) -> tuple[Any, Any]:
 def _delivery(row: DeliveryRow) -> Delivery:
     return Delivery(
         job_id=row.job_id, sink=row.sink, status=row.status, receipt=row.receipt,
-        attempts=row.attempts, delivered_at=row.delivered_at,
+        attempts=row.attempts, delivered_at=row.delivered_at, error=row.error,
     )

@@ -14,7 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from integrator.config import Settings
 from tts_engine.engine import Engine
 
-from .abc import AudioCache, Broker, Consumers, Sink
+from .abc import AudioCache, Broker, Consumers, FeedPublisher, Sink
 from .artifacts import ArtifactStore, expire_artifacts
 from .cache import DiskAudioCache
 from .job import JobStatus
@@ -113,6 +113,7 @@ class WorkerHandle:
         service: JobService | None = None,
         cache: AudioCache | None = None,
         sinks: dict[str, Sink] | None = None,
+        feeds: FeedPublisher | None = None,
     ) -> None:
         cfg = settings.jobs
         self.settings = settings
@@ -125,6 +126,7 @@ class WorkerHandle:
         self.runner = JobRunner(
             self.service.store, self.service.broker, engine, self.artifacts, cfg, cache=cache,
             sinks=sinks if sinks is not None else build_sinks(cfg.sinks),
+            feeds=feeds if feeds is not None else _feeds(settings),
         )
         self.workers = workers
         self.consumers: Consumers | None = None
@@ -198,6 +200,13 @@ def run_worker(settings: Settings, engine: Engine, workers: int) -> bool:
     while not stop.wait(0.5):
         pass
     return handle.stop()
+
+
+def _feeds(settings: Settings) -> FeedPublisher:
+    # The live feeds connector: in-process for embedded workers, Redis pub/sub across machines.
+    from connectors.feed import publisher_for
+
+    return publisher_for(settings)
 
 
 def _soon() -> datetime:

@@ -270,6 +270,115 @@ function saveKey() {
   loadVoices();
 }
 
+// -- Live feeds: WS /v1/feeds/{channel}. Every listener hears the same synthesis; this page plays it
+// like Play does, each job from its start message, back to back.
+const feed = { ws: null, sampleRate: 0, nextTime: 0, startAt: null, progress: [], leftover: null, sources: new Set() };
+stats.feed = { state: "idle", samplesReceived: 0, peak: 0, jobs: 0, lastSentence: "" };
+
+function feedStatus(text) { $("feed-status").textContent = text; }
+
+async function listenFeed() {
+  clearError();
+  const channel = $("feed-channel").value.trim();
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(channel)) { showError("A channel is 1-64 letters, digits, '_', '.' or '-'."); return; }
+  stopFeed();
+  if (!player.ctx) player.ctx = new AudioContext();
+  await player.ctx.resume();
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const key = apiKey();
+  const ws = new WebSocket(`${scheme}//${location.host}/v1/feeds/${encodeURIComponent(channel)}` + (key ? `?api_key=${encodeURIComponent(key)}` : ""));
+  ws.binaryType = "arraybuffer";
+  feed.ws = ws;
+  $("feed-listen").disabled = true;
+  $("feed-stop").disabled = false;
+  feedStatus(`Connecting to ${channel}…`);
+  ws.onmessage = (event) => {
+    if (typeof event.data !== "string") { feedAudio(event.data); return; }
+    const msg = JSON.parse(event.data);
+    if (msg.type === "subscribed") { feedStatus(`Listening to ${msg.channel}; waiting for a job…`); stats.feed.state = "waiting"; }
+    else if (msg.type === "start") {
+      Object.assign(feed, { sampleRate: msg.sample_rate, progress: [], startAt: null, leftover: null });
+      stats.feed.jobs += 1;
+      feedStatus(`Playing job ${msg.request_id} (${msg.voice}).`);
+    } else if (msg.type === "progress") feed.progress.push(msg);
+    else if (msg.type === "done") feedStatus("Job finished; waiting for the next one…");
+    else if (msg.type === "error") { if (msg.request_id) feedStatus(`Job ${msg.request_id} failed: ${msg.message}`); else showError(msg.message); }
+  };
+  ws.onclose = (event) => {
+    if (feed.ws !== ws) return;
+    feed.ws = null;
+    $("feed-listen").disabled = false;
+    $("feed-stop").disabled = true;
+    stats.feed.state = "idle";
+    const why = event.code === 1013 ? "This page fell behind and was dropped; listen again." :
+      event.code === 1008 ? (event.reason || "The server refused this feed.") : "Not listening.";
+    feedStatus(why);
+  };
+}
+
+function feedAudio(buffer) {
+  if (!feed.sampleRate) return;
+  let bytes = new Uint8Array(buffer);
+  if (feed.leftover) {
+    const joined = new Uint8Array(bytes.length + 1);
+    joined[0] = feed.leftover[0];
+    joined.set(bytes, 1);
+    bytes = joined;
+    feed.leftover = null;
+  }
+  if (bytes.length % 2) { feed.leftover = bytes.slice(bytes.length - 1); bytes = bytes.subarray(0, bytes.length - 1); }
+  const count = bytes.length / 2;
+  if (!count) return;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const samples = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    samples[i] = view.getInt16(2 * i, true) / 32768;
+    stats.feed.peak = Math.max(stats.feed.peak, Math.abs(samples[i]));
+  }
+  stats.feed.samplesReceived += count;
+  const ctx = player.ctx;
+  const audio = ctx.createBuffer(1, count, feed.sampleRate);
+  audio.copyToChannel(samples, 0);
+  const source = ctx.createBufferSource();
+  source.buffer = audio;
+  source.connect(ctx.destination);
+  const earliest = ctx.currentTime + 0.05;
+  if (feed.nextTime < earliest) feed.nextTime = earliest;
+  if (feed.startAt === null) feed.startAt = feed.nextTime;
+  source.start(feed.nextTime);
+  feed.nextTime += audio.duration;
+  feed.sources.add(source);
+  source.onended = () => feed.sources.delete(source);
+  stats.feed.state = "playing";
+}
+
+function feedTick() {
+  const ctx = player.ctx;
+  if (!ctx || feed.startAt === null) return;
+  const playedMs = (ctx.currentTime - feed.startAt) * 1000;
+  // A late joiner's first offset is past zero: count from the first sentence it heard.
+  const base = feed.progress.length ? feed.progress[0].offset_ms : 0;
+  let sentence = null;
+  for (const entry of feed.progress) if (entry.offset_ms - base <= playedMs) sentence = entry;
+  $("feed-sentence").textContent = sentence ? sentence.text : "";
+  stats.feed.lastSentence = sentence ? sentence.text : stats.feed.lastSentence;
+}
+
+function stopFeed() {
+  if (feed.ws) { const ws = feed.ws; feed.ws = null; ws.close(); }
+  for (const source of feed.sources) { try { source.stop(); } catch (_) { /* already ended */ } }
+  feed.sources.clear();
+  Object.assign(feed, { sampleRate: 0, startAt: null, progress: [], leftover: null, nextTime: 0 });
+  $("feed-listen").disabled = false;
+  $("feed-stop").disabled = true;
+  $("feed-sentence").textContent = "";
+  feedStatus("Not listening.");
+  stats.feed.state = "idle";
+}
+
+$("feed-listen").addEventListener("click", listenFeed);
+$("feed-stop").addEventListener("click", stopFeed);
+setInterval(feedTick, 100);
 $("play").addEventListener("click", play);
 $("stop").addEventListener("click", stop);
 $("download-mp3").addEventListener("click", () => download("mp3"));

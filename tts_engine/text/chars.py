@@ -83,4 +83,15 @@ def clean_char(ch: str) -> str:
         return ch
     if 0x3000 <= ord(ch) <= 0x303F or 0x2010 <= ord(ch) <= 0x206F:
         return ch  # CJK and general punctuation: quotes, dashes, 。、
+    if cat == "Nd":
+        # Any script's decimal digit (Arabic-Indic ٣, Devanagari ३…): the number readers take ASCII only.
+        return str(unicodedata.decimal(ch))
     return unicodedata.normalize("NFKC", ch)
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every decimal digit of any script as its ASCII digit (``٣`` → ``3``)."""
+    return "".join(
+        str(unicodedata.decimal(ch)) if not ch.isascii() and unicodedata.category(ch) == "Nd" else ch
+        for ch in text
+    )

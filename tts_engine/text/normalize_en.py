@@ -10,6 +10,7 @@ import re
 
 from num2words import num2words
 
+from tts_engine.text.chars import ascii_digits
 from tts_engine.text.rules import RuleSet
 from tts_engine.text.units import UNIT_PATTERN, UNITS
 
@@ -214,8 +215,11 @@ def _initials(m: re.Match[str]) -> str:
     return _keep_period(m, " ".join(m.group().replace(".", "")))
 
 
+# Not \b: a digit glued in front ("5Dr.") must not hide the word, or a second pass, which finds
+# the digit spelled out and spaced off, would read it differently from the first.
 _ABBREV_PATTERN = "|".join(
-    (r"\b" if w[0].isalpha() else "") + re.escape(w) for w in sorted(_ABBREVIATIONS, key=len, reverse=True)
+    ("(?<![A-Za-z])" if w[0].isalpha() else "") + re.escape(w)
+    for w in sorted(_ABBREVIATIONS, key=len, reverse=True)
 )
 
 _RULES = RuleSet(
@@ -242,9 +246,9 @@ _RULES = RuleSet(
         (r"(?<![\d.,])(?:1[1-9]\d\d|20\d\d)(?!\d|[.,]\d)", lambda m: year(int(m.group()))),
         (_SIGNED, lambda m: cardinal(m.group())),
         (_ABBREV_PATTERN, _abbreviation),
-        (r"\bNo\.(?=\s?\d)", lambda m: "number"),
+        (r"(?<![A-Za-z])No\.(?=\s?\d)", lambda m: "number"),
         (r"#(?=\d)", lambda m: "number "),
-        (r"\b(?:[A-Za-z]\.){2,}", _initials),
+        (r"(?<![A-Za-z])(?:[A-Za-z]\.){2,}", _initials),
         ("[" + re.escape("".join(_SYMBOL)) + "]", lambda m: f" {_SYMBOL[m.group()]} "),
     ]
 )
@@ -253,9 +257,12 @@ _RULES = RuleSet(
 def spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, spoken) for each stretch of ``text`` the rules rewrite. Words keep a space
     from letters they were glued to ("5G" → five G)."""
-    out = []
+    out: list[tuple[int, int, str]] = []
+    text = ascii_digits(text)  # \d takes every script's digits, num2words only ASCII ones; 1:1
     for start, end, spoken in _RULES.spans(text):
-        if start and text[start - 1].isalnum() and spoken[:1].isalnum():
+        # What precedes is the previous replacement when two touch ("Dr.$3"), else the text itself.
+        before = out[-1][2][-1:] if out and out[-1][1] == start else text[start - 1 : start]
+        if before.isalnum() and spoken[:1].isalnum():
             spoken = " " + spoken
         if end < len(text) and text[end].isalnum() and spoken[-1:].isalnum():
             spoken += " "
@@ -266,6 +273,7 @@ def spans(text: str) -> list[tuple[int, int, str]]:
 def normalize_en(text: str) -> str:
     """English text with numbers and abbreviations spelled out: ``$3.50`` → three dollars and fifty cents."""
     out, pos = [], 0
+    text = ascii_digits(text)
     for start, end, spoken in spans(text):
         out += [text[pos:start], spoken]
         pos = end

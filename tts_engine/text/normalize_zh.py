@@ -10,6 +10,7 @@ import re
 
 import cn2an
 
+from tts_engine.text.chars import ascii_digits
 from tts_engine.text.rules import RuleSet
 from tts_engine.text.units import UNIT_PATTERN, UNITS
 
@@ -172,12 +173,13 @@ _RULES = RuleSet(
 
 def spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, spoken) for each stretch of ``text`` the rules rewrite."""
-    return list(_RULES.spans(text))
+    # Regex \d takes every script's digits, cn2an only ASCII ones; folding keeps positions (1:1).
+    return list(_RULES.spans(ascii_digits(text)))
 
 
 def normalize_zh(text: str) -> str:
     """Chinese text with numbers and symbols spelled out: ``增长15.5%`` → 增长百分之十五点五."""
-    return _RULES.apply(text)
+    return _RULES.apply(ascii_digits(text))
 
 
 def say_as(text: str, interpret_as: str, date_format: str | None = None) -> str:

@@ -12,6 +12,7 @@ from xml.parsers import expat
 
 from tts_engine.errors import InvalidOptionError, SSMLError
 from tts_engine.text.atoms import Atom, Mark, SayAs, Stream, char_atoms, from_text
+from tts_engine.text.chars import ascii_digits
 from tts_engine.text.pinyin import parse_syllables, spread
 
 _ATTRIBUTES = {
@@ -164,10 +165,11 @@ class _Parser:
             m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*", attrs["time"])
             if not m:
                 raise self.error(f"invalid time {attrs['time']!r}; use e.g. '500ms' or '1.5s'")
-            ms = round(float(m.group(1)) * (1 if m.group(2) == "ms" else 1000))
+            ms = float(m.group(1)) * (1 if m.group(2) == "ms" else 1000)
+            # Checked before rounding: a few hundred digits make the float infinite, which round() refuses.
             if ms > _MAX_BREAK_MS:
                 raise self.error(f"break time {attrs['time']!r} is longer than {_MAX_BREAK_MS // 1000}s")
-            return ms
+            return round(ms)
         strength = attrs.get("strength", "medium")
         if strength not in _STRENGTH_MS:
             raise self.error(f"invalid strength {strength!r}; use one of {', '.join(_STRENGTH_MS)}")
@@ -219,8 +221,9 @@ class _Parser:
         elif tag == "p":
             self.stream.append(Mark("paragraph"))
 
-    def _say_as(self, frame: _Frame, content: str) -> None:
+    def _say_as(self, frame: _Frame, written: str) -> None:
         kind, fmt = frame.attrs["interpret-as"], frame.attrs.get("format")
+        content = ascii_digits(written)  # the number readers take ASCII digits only
         bad = None
         if kind == "cardinal" and not _CARDINAL.fullmatch(content):
             bad = "a number such as '1,280' or '-3.5'"
@@ -231,9 +234,9 @@ class _Parser:
         elif kind == "date" and not _valid_date(content, fmt or "ymd"):
             bad = f"a date in {fmt or 'ymd'} order such as '2026-11-21'"
         if bad:
-            raise self.error(f"say-as {kind} content {content!r} is not {bad}", "say-as", frame.line)
+            raise self.error(f"say-as {kind} content {written!r} is not {bad}", "say-as", frame.line)
         self.stream.append(
-            Atom(content, content, frame.rate, frame.hint, fixed=True, say_as=SayAs(kind, fmt))
+            Atom(content, written, frame.rate, frame.hint, fixed=True, say_as=SayAs(kind, fmt))
         )
 
 

@@ -1,0 +1,95 @@
+"""``voxflow batch INPUT -o DIR``: a book into chapter files, a chaptered book, playlist and captions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from integrator.cli_support import err, fail
+
+
+def batch(
+    source: Annotated[Path, typer.Argument(metavar="INPUT", help="A .txt, .md or .epub book.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output directory (default: INPUT's name).")
+    ] = None,
+    voice: Annotated[
+        str | None, typer.Option("--voice", "-v", help="Voice id (see `voxflow voices`).")
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="mp3 (ID3 chapters) or m4b (AAC, MP4 chapters).")
+    ] = None,
+    speed: Annotated[float, typer.Option(help="Pace, 0.5–2.0.")] = 1.0,
+    bitrate: Annotated[int | None, typer.Option(help="Bits per second (default audiobook.bitrate).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")] = None,
+) -> None:
+    """Convert a book; run it again after an interruption and finished chapters are kept."""
+    from integrator.config import ConfigError, load_settings
+    from integrator.runtime import build_engine
+    from tts_engine.errors import TTSError
+
+    from .batch import Batch, BatchOptions
+    from .batch import Progress as BatchProgress
+    from .book import BookError
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        fail(str(exc))
+    cfg = settings.audiobook
+    fmt = {"aac": "m4b", "m4a": "m4b"}.get((fmt or cfg.format).lower(), (fmt or cfg.format).lower())
+    if fmt not in ("mp3", "m4b"):
+        fail(f"unknown format {fmt!r}; choose mp3 or m4b")
+    out = output or Path(source.stem)
+    with Progress(
+        TextColumn("[bold]{task.description}", table_column=None),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[chapters]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("reading", total=None, chapters="")
+
+        def show(p: BatchProgress) -> None:
+            done = p.chapters_done + p.chapters_skipped
+            bar.update(
+                task,
+                total=p.characters_total,
+                completed=p.characters_done,
+                description=p.chapter[:40] or "starting",
+                chapters=f"chapter {min(done + 1, p.chapters_total)}/{p.chapters_total}",
+            )
+
+        try:
+            engine = build_engine(settings)
+            options = BatchOptions(voice=voice, format=fmt, speed=speed, bitrate=bitrate or cfg.bitrate)
+            result = Batch(engine, options, on_progress=show).run(source, out)
+        except (BookError, TTSError) as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted; run the same command again to resume", 130)
+    for note in result.notes:
+        err.print(f"[yellow]note:[/] {note}", highlight=False)
+    minutes = result.duration_ms / 60000
+    err.print(
+        f"{result.book}: {len(result.chapters) - len(result.notes)} chapters, {minutes:.1f} min, "
+        f"voice {result.voice} ({result.tally.made} made, {result.tally.kept} kept from an earlier run); "
+        f"playlist {result.playlist.name}, captions {result.captions[0].name} {result.captions[1].name}",
+        highlight=False,
+    )
+
+
