@@ -13,7 +13,7 @@ from rich.table import Table
 
 from connectors.audiobook.cli import batch as audiobook_batch
 from connectors.feishu.cli import app as feishu_app
-from tts_engine.audio.codecs import FORMATS
+from tts_engine.audio.codecs import FORMATS, seal_file
 from tts_engine.errors import TTSError
 from tts_engine.types import AudioChunk, SynthesisOptions
 
@@ -36,19 +36,24 @@ def voices(config: ConfigOption = None) -> None:
     """List the voices, their languages, sample rates, speakers and licences."""
     from tts_engine.backends.catalog import available, voice_infos
 
-    settings_or_fail(config)
-    table = Table("id", "languages", "Hz", "backend", "licence", "available")
+    settings = settings_or_fail(config)
+    table = Table("id", "languages", "Hz", "speakers", "licence", "available")
+    table.columns[0].no_wrap = table.columns[-1].no_wrap = True
+    missing: dict[str, str] = {}
     for info in voice_infos():
-        ok, why = available(info.id)
-        table.add_row(
-            info.id,
-            ",".join(info.languages),
-            str(info.sample_rate),
-            info.backend,
-            info.licence,
-            "yes" if ok else f"no: {why}",
-        )
-    Console().print(table)
+        ok, why = available(info.id, {"device": settings.engine.device, "voices": settings.engine.voices})
+        if not ok:
+            missing[info.id] = why
+        speakers = ", ".join(info.speakers) if len(info.speakers) > 1 else ""
+        row = (info.id, ",".join(info.languages), str(info.sample_rate), speakers, info.licence)
+        table.add_row(*row, "yes" if ok else "no (below)")
+    console = Console()
+    console.print(table)
+    by_reason: dict[str, list[str]] = {}
+    for voice_id, why in missing.items():
+        by_reason.setdefault(why, []).append(voice_id)
+    for why, ids in by_reason.items():
+        console.print(f"[bold]{', '.join(ids)}[/]: {why}", highlight=False)
 
 
 def _read_text(text: str | None, file: Path | None) -> str:
@@ -122,15 +127,21 @@ def say(
             task = progress.add_task(voice_id, total=plan.sentences)
             written = 0
 
+            samples = 0
+
             def advance(chunk: AudioChunk) -> None:
+                nonlocal samples
+                samples += len(chunk.samples)
                 if chunk.final:
                     progress.advance(task)
 
-            out: IO[bytes] = sys.stdout.buffer if to_stdout else open(tmp, "wb")
+            out: IO[bytes] = sys.stdout.buffer if to_stdout else open(tmp, "w+b")
             try:
                 for data in engine.encode_plan(plan, fmt, on_chunk=advance):
                     out.write(data)
                     written += len(data)
+                if not to_stdout:
+                    seal_file(out, fmt, plan.sample_rate, samples)
             finally:
                 if to_stdout:
                     out.flush()

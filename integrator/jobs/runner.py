@@ -26,8 +26,7 @@ from typing import BinaryIO
 
 from integrator.config import JobsConfig
 from integrator.runtime import default_voice_for
-from tts_engine.audio.codecs import open_encoder
-from tts_engine.audio.wav import wav_header
+from tts_engine.audio.codecs import open_encoder, seal_file
 from tts_engine.engine import Engine, Plan
 from tts_engine.errors import SynthesisCancelled, TTSError
 from tts_engine.types import SynthesisOptions
@@ -361,10 +360,7 @@ class JobRunner:
         if feed is not None:
             feed.end(1000.0 * samples / encoder.sample_rate)
         out.write(encoder.finish())
-        if fmt == "wav":
-            # A file, unlike a stream, can say its length: replace the streaming "unknown size" header.
-            out.seek(0)
-            out.write(wav_header(encoder.sample_rate, samples))
+        seal_file(out, fmt, encoder.sample_rate, samples)
 
     def _open_feed(self, job: Job, plans: list[Plan]) -> FeedWriter | None:
         if job.spec.feed is None or self.feeds is None:

@@ -8,6 +8,7 @@ from tts_engine.audio.codecs import (
     encode_all,
     open_encoder,
     output_rate,
+    seal_file,
 )
 from tts_engine.audio.dsp import (
     Resampler,
@@ -37,6 +38,7 @@ __all__ = [
     "output_rate",
     "remove_dc",
     "resample",
+    "seal_file",
     "silence",
     "time_stretch",
     "trim_silence",

@@ -146,12 +146,12 @@ class AvEncoder(StreamEncoder):
             return b""  # a seekable file goes out whole from finish()
         data = self._file.take()
         if self._flac_total is not None and data:
-            data = _with_flac_total(data, self._flac_total)
+            data = with_flac_total(data, self._flac_total)
             self._flac_total = None
         return data
 
 
-def _with_flac_total(header: bytes, total: int) -> bytes:
+def with_flac_total(header: bytes, total: int) -> bytes:
     """Write the 36-bit total-samples field of the STREAMINFO at the start of a FLAC stream."""
     if header[:4] != b"fLaC" or len(header) < 26:
         raise RuntimeError("FLAC stream does not start with its STREAMINFO block")

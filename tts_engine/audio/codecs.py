@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import IO
+
 import numpy as np
 
-from tts_engine.audio.av_encoder import AV_FORMATS, AvEncoder
+from tts_engine.audio.av_encoder import AV_FORMATS, AvEncoder, with_flac_total
 from tts_engine.audio.encoder import FORMATS, MEDIA_TYPES, StreamEncoder
-from tts_engine.audio.wav import PcmEncoder, WavEncoder
+from tts_engine.audio.wav import PcmEncoder, WavEncoder, wav_header
 from tts_engine.errors import InvalidOptionError
 
 __all__ = ["FORMATS", "MEDIA_TYPES", "StreamEncoder", "encode_all", "open_encoder", "output_rate"]
@@ -60,6 +62,23 @@ def encode_all(samples: np.ndarray, sample_rate: int, fmt: str, *, bitrate: int 
     samples = np.asarray(samples)
     encoder = _open(fmt, sample_rate, bitrate=bitrate, total_samples=len(samples), seekable=True)
     return encoder.encode(samples) + encoder.finish()
+
+
+def seal_file(out: IO[bytes], fmt: str, sample_rate: int, total_samples: int) -> None:
+    """Give a streamed file the length its stream could not: WAV sizes and the FLAC sample count.
+
+    A stream's header goes out before its length is known; a file on disk can be fixed up
+    afterwards, so players show the right duration. Other formats need nothing.
+    """
+    if fmt == "wav":
+        out.seek(0)
+        out.write(wav_header(sample_rate, total_samples))
+    elif fmt == "flac":
+        out.seek(0)
+        head = out.read(26)
+        out.seek(0)
+        out.write(with_flac_total(head, total_samples))
+    out.seek(0, 2)
 
 
 def _open(

@@ -322,3 +322,20 @@ def test_encoder_is_unusable_after_finish() -> None:
 def test_stereo_input_is_refused() -> None:
     with pytest.raises(ValueError, match="mono"):
         open_encoder("wav", 16_000).encode(np.zeros((100, 2), np.float32))
+
+
+@pytest.mark.parametrize("fmt", ["wav", "flac"])
+def test_a_sealed_streamed_file_states_its_exact_length(tmp_path: Path, fmt: str) -> None:
+    from tts_engine.audio.codecs import seal_file
+
+    rate = 22050
+    signal = (0.3 * np.sin(2 * np.pi * 440 * np.arange(int(1.7 * rate)) / rate)).astype(np.float32)
+    path = tmp_path / f"sealed.{fmt}"
+    encoder = open_encoder(fmt, rate)
+    with open(path, "w+b") as out:
+        for start in range(0, len(signal), 800):
+            out.write(encoder.encode(signal[start : start + 800]))
+        out.write(encoder.finish())
+        seal_file(out, fmt, rate, len(signal))
+    info = sf.info(str(path))
+    assert info.frames == len(signal) and info.samplerate == rate
