@@ -40,13 +40,14 @@ from websockets.exceptions import ConnectionClosed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from playback import Playback  # bench/ is on sys.path when run as a script
+
 TEXTS = [
     "The quarterly review began at nine in the morning. Revenue grew by twelve percent.",
     "Costs stayed almost flat compared with last year. The team agreed to hire two more engineers.",
     "Please send the updated plan before Friday. We will meet again next Tuesday at three.",
     "The new release fixes the login problem. It also makes the reports load twice as fast.",
 ]
-UNDERRUN_S, GRACE_S = 0.2, 1.0
 HTTP_PCM_RATE = 24000  # OpenAI's pcm
 
 
@@ -60,24 +61,6 @@ class Stats:
     underruns: int = 0
     audio_s: float = 0.0
     errors: Counter[str] = field(default_factory=Counter)
-
-
-class Playback:
-    """Received audio against the wall clock since its first byte."""
-
-    def __init__(self, bytes_per_s: float) -> None:
-        self.bytes_per_s = bytes_per_s
-        self.received = 0
-        self.first: float | None = None
-        self.underrun = False
-
-    def arrive(self, n: int, now: float) -> None:
-        if self.first is None:
-            self.first = now
-        elapsed = now - self.first
-        if elapsed > GRACE_S and elapsed - self.received / self.bytes_per_s > UNDERRUN_S:
-            self.underrun = True
-        self.received += n
 
 
 # -- clients -------------------------------------------------------------------------------

