@@ -123,23 +123,22 @@ function onMessage(msg) {
   }
 }
 
-function onAudio(buffer) {
-  if (!player.current || player.current !== player.wanted) return;
+// s16le bytes to samples; an odd trailing byte waits in `state.leftover` for the next frame.
+function pcm16(state, buffer) {
   let bytes = new Uint8Array(buffer);
-  if (player.leftover) {
+  if (state.leftover) {
     const joined = new Uint8Array(bytes.length + 1);
-    joined[0] = player.leftover[0];
+    joined[0] = state.leftover[0];
     joined.set(bytes, 1);
     bytes = joined;
-    player.leftover = null;
+    state.leftover = null;
   }
   if (bytes.length % 2) {
-    player.leftover = bytes.slice(bytes.length - 1);
+    state.leftover = bytes.slice(bytes.length - 1);
     bytes = bytes.subarray(0, bytes.length - 1);
   }
   const count = bytes.length / 2;
-  if (!count) return;
-  // s16le, read through a DataView so the byte order is right on any machine.
+  // Read through a DataView so the byte order is right on any machine.
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const samples = new Float32Array(count);
   let peak = 0;
@@ -148,26 +147,39 @@ function onAudio(buffer) {
     samples[i] = value;
     if (Math.abs(value) > peak) peak = Math.abs(value);
   }
-  stats.samplesReceived += count;
-  stats.peak = Math.max(stats.peak, peak);
+  return { samples, peak };
+}
 
+// Queue samples right after what `state` already scheduled; after a gap (the network or the
+// voice fell behind) start again just ahead of now.
+function schedule(state, samples, sampleRate, onEnded) {
   const ctx = player.ctx;
-  const audio = ctx.createBuffer(1, count, player.sampleRate);
+  const audio = ctx.createBuffer(1, samples.length, sampleRate);
   audio.copyToChannel(samples, 0);
   const source = ctx.createBufferSource();
   source.buffer = audio;
   source.connect(ctx.destination);
-  // Back to back; after a gap (the network or the voice fell behind) start again just ahead of now.
   const earliest = ctx.currentTime + 0.05;
-  if (player.nextTime < earliest) player.nextTime = earliest;
-  if (player.startAt === null) player.startAt = player.nextTime;
-  source.start(player.nextTime);
-  player.nextTime += audio.duration;
-  player.sources.add(source);
+  if (state.nextTime < earliest) state.nextTime = earliest;
+  if (state.startAt === null) state.startAt = state.nextTime;
+  source.start(state.nextTime);
+  state.nextTime += audio.duration;
+  state.sources.add(source);
   source.onended = () => {
-    player.sources.delete(source);
-    if (player.done && player.sources.size === 0) finish("Done.");
+    state.sources.delete(source);
+    if (onEnded) onEnded();
   };
+}
+
+function onAudio(buffer) {
+  if (!player.current || player.current !== player.wanted) return;
+  const { samples, peak } = pcm16(player, buffer);
+  if (!samples.length) return;
+  stats.samplesReceived += samples.length;
+  stats.peak = Math.max(stats.peak, peak);
+  schedule(player, samples, player.sampleRate, () => {
+    if (player.done && player.sources.size === 0) finish("Done.");
+  });
   stats.state = "playing";
 }
 
@@ -318,37 +330,11 @@ async function listenFeed() {
 
 function feedAudio(buffer) {
   if (!feed.sampleRate) return;
-  let bytes = new Uint8Array(buffer);
-  if (feed.leftover) {
-    const joined = new Uint8Array(bytes.length + 1);
-    joined[0] = feed.leftover[0];
-    joined.set(bytes, 1);
-    bytes = joined;
-    feed.leftover = null;
-  }
-  if (bytes.length % 2) { feed.leftover = bytes.slice(bytes.length - 1); bytes = bytes.subarray(0, bytes.length - 1); }
-  const count = bytes.length / 2;
-  if (!count) return;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const samples = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    samples[i] = view.getInt16(2 * i, true) / 32768;
-    stats.feed.peak = Math.max(stats.feed.peak, Math.abs(samples[i]));
-  }
-  stats.feed.samplesReceived += count;
-  const ctx = player.ctx;
-  const audio = ctx.createBuffer(1, count, feed.sampleRate);
-  audio.copyToChannel(samples, 0);
-  const source = ctx.createBufferSource();
-  source.buffer = audio;
-  source.connect(ctx.destination);
-  const earliest = ctx.currentTime + 0.05;
-  if (feed.nextTime < earliest) feed.nextTime = earliest;
-  if (feed.startAt === null) feed.startAt = feed.nextTime;
-  source.start(feed.nextTime);
-  feed.nextTime += audio.duration;
-  feed.sources.add(source);
-  source.onended = () => feed.sources.delete(source);
+  const { samples, peak } = pcm16(feed, buffer);
+  if (!samples.length) return;
+  stats.feed.samplesReceived += samples.length;
+  stats.feed.peak = Math.max(stats.feed.peak, peak);
+  schedule(feed, samples, feed.sampleRate, null);
   stats.feed.state = "playing";
 }
 
