@@ -145,7 +145,9 @@ def _open(device: str) -> _Model:
 class KokoroBackend(Backend):
     """One Kokoro speaker; ``lang`` only orders VoiceInfo.languages (both languages are spoken)."""
 
-    concurrent = True  # onnxruntime runs overlap safely; the G2P locks its eSpeak part
+    # Safe to overlap, but each onnxruntime run already uses every core: taking turns keeps
+    # many streams from oversubscribing the CPU (see PiperBackend).
+    concurrent = False
     takes_pinyin = True
 
     def __init__(self, short: str = "kumo", lang: str = "zh", device: str = "auto") -> None:

@@ -24,8 +24,9 @@ INFO = VoiceInfo(
 
 
 class PiperBackend(Backend):
-    # onnxruntime sessions run concurrently and piper serializes its own espeak phonemizer.
-    concurrent = True
+    # Each onnxruntime run already uses every core: overlapping runs from many streams only
+    # oversubscribe the CPU (16 streams on 2 cores fell behind real time), so they take turns.
+    concurrent = False
 
     def __init__(self, device: str = "auto") -> None:
         super().__init__()
