@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from integrator.jobs.artifacts import file_sha256
 from integrator.runtime import default_voice_for
 from tts_engine.audio.codecs import output_rate
 from tts_engine.engine import Engine
@@ -24,7 +25,7 @@ from tts_engine.types import SynthesisOptions
 
 from . import audio, captions
 from .book import Book, BookError, Chapter, read_book
-from .manifest import ChapterEntry, Manifest, chapter_key, file_sha256
+from .manifest import ChapterEntry, Manifest, chapter_key
 
 log = logging.getLogger(__name__)
 PART_CHARS = 20_000  # text handed to the engine at once: bounded memory, steady progress

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from integrator.jobs.artifacts import file_sha256
+
 NAME = "manifest.json"
 VERSION = 1
 
@@ -72,10 +74,3 @@ def chapter_key(text: str, settings: dict[str, Any]) -> str:
     h.update(text.encode())
     return h.hexdigest()
 
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -67,6 +68,12 @@ class ArtifactStore:
             except FileNotFoundError:
                 pass
         return removed
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's contents, read in blocks."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def expire_artifacts(store: JobStore, artifacts: ArtifactStore, before: datetime) -> int:

@@ -8,7 +8,6 @@ attempt that lost its job (lease expired, cancelled) cannot overwrite the next o
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
@@ -32,7 +31,7 @@ from tts_engine.errors import SynthesisCancelled, TTSError
 from tts_engine.types import SynthesisOptions
 
 from .abc import AudioCache, Broker, DeliveryRejected, FeedPublisher, FeedWriter, Sink
-from .artifacts import ArtifactStore
+from .artifacts import ArtifactStore, file_sha256
 from .cache import cache_key
 from .job import SPEECH, Artifact, Job, JobStatus
 from .kinds import KindRun, get_kind
@@ -316,7 +315,7 @@ class JobRunner:
                 self._cache_put(key, tmp)
         path = self.artifacts.publish(tmp, job.id, spec.format)
         artifact = Artifact(
-            name=path.name, format=spec.format, bytes=path.stat().st_size, sha256=_sha256(path),
+            name=path.name, format=spec.format, bytes=path.stat().st_size, sha256=file_sha256(path),
             sample_rate=plans[0].sample_rate, cache_hit=hit,
         )
         self.store.set_artifact(job.id, token, artifact)
@@ -392,7 +391,7 @@ class JobRunner:
                     shutil.copyfile(result.path, tmp)
         path = self.artifacts.publish(tmp, job.id, result.format)
         artifact = Artifact(
-            name=path.name, format=result.format, bytes=path.stat().st_size, sha256=_sha256(path),
+            name=path.name, format=result.format, bytes=path.stat().st_size, sha256=file_sha256(path),
             sample_rate=result.sample_rate,
         )
         self.store.set_artifact(job.id, token, artifact)
@@ -441,10 +440,3 @@ class JobRunner:
                 raise LookupError(f"sink {request.name!r} is not configured on this worker")
             deliver_once(self.store, sink, job, path, request.params)
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
