@@ -8,6 +8,7 @@ import threading
 import numpy as np
 
 from .text.piece import Piece
+from .turns import Turns
 from .types import VoiceInfo
 
 
@@ -16,21 +17,23 @@ class Backend(abc.ABC):
 
     Implementations load their model in :meth:`load` (called once, by the
     registry) and synthesize one piece per :meth:`synthesize` call. The engine
-    calls :meth:`synthesize` under :attr:`lock`, so a backend whose model is
-    not thread-safe need not guard itself; one whose model is may set
-    ``concurrent = True`` to let calls overlap.
+    calls :meth:`synthesize` holding a turn of :attr:`turns`, so at most
+    :attr:`slots` calls run at once and a backend need only be safe for that
+    many. Voices sharing one model share one ``turns``.
     """
 
     info: VoiceInfo
-    #: True when synthesize() may run on several threads at once.
-    concurrent: bool = False
+    #: How many synthesize() calls may run at once. One for a model whose run already uses
+    #: every core: overlapping runs from many streams would only oversubscribe the CPU.
+    slots: int = 1
     #: True when synthesize() honours Piece.pinyin itself.
     takes_pinyin: bool = False
     #: True when synthesize() changes pace natively; otherwise the engine time-stretches.
     native_speed: bool = True
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self.turns = Turns(self.slots)
+        self._load_lock = threading.Lock()
         self._loaded = False
 
     @property
@@ -38,7 +41,7 @@ class Backend(abc.ABC):
         return self._loaded
 
     def ensure_loaded(self) -> None:
-        with self.lock:
+        with self._load_lock:
             if not self._loaded:
                 self.load()
                 self._loaded = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -123,7 +124,7 @@ class Engine:
             if voice_id not in self._gains:
                 lang = backend.info.language
                 piece = Piece(text=CALIBRATION.get(lang, CALIBRATION["en"]), lang=lang)
-                with backend.lock:
+                with backend.turns.turn():
                     audio = backend.synthesize(piece, 1.0)
                 self._gains[voice_id] = dsp.gain_for_target(audio, backend.info.sample_rate, self.target_lufs)
                 log.info("voice %s loaded, level gain %.2f", voice_id, self._gains[voice_id])
@@ -168,21 +169,34 @@ class Engine:
         out: queue.Queue[tuple[Route, np.ndarray] | BaseException | None] = queue.Queue(self.lookahead)
         stop = threading.Event()
 
+        def gone() -> bool:
+            return cancel.is_set() or stop.is_set()
+
+        def hand(item: tuple[Route, np.ndarray] | BaseException | None) -> None:
+            while not stop.is_set():  # a consumer that left must not leave this thread blocked
+                try:
+                    out.put(item, timeout=0.1)
+                    return
+                except queue.Full:
+                    continue
+
         def produce() -> None:
+            # A first piece is due when asked for; a later one when the audio before it has
+            # played out, counted from when the first was ready. Streams sharing a voice take
+            # turns by that deadline, so a listener about to run dry goes before one far ahead.
+            asked, first_ready, made_s = time.monotonic(), 0.0, 0.0
             try:
                 for route in plan.routes:
-                    if cancel.is_set() or stop.is_set():
+                    if gone():
                         return
-                    audio = self._render(route, plan)
-                    while not stop.is_set():
-                        try:
-                            out.put((route, audio), timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                out.put(None)
+                    deadline = first_ready + made_s if first_ready else asked
+                    audio = self._render(route, plan, deadline, gone)
+                    first_ready = first_ready or time.monotonic()
+                    made_s += len(audio) / plan.sample_rate
+                    hand((route, audio))
+                hand(None)
             except BaseException as exc:  # handed to the consumer, which re-raises it
-                out.put(exc)
+                hand(exc)
 
         worker = threading.Thread(target=produce, name="voxflow-synth", daemon=True)
         worker.start()
@@ -228,7 +242,14 @@ class Engine:
             except queue.Empty:
                 continue
 
-    def _render(self, route: Route, plan: Plan) -> np.ndarray:
+    def _render(
+        self,
+        route: Route,
+        plan: Plan,
+        deadline: float | None = None,
+        give_up: Callable[[], bool] | None = None,
+    ) -> np.ndarray:
+        """One piece, cleaned and levelled; ``deadline`` is when its listener runs dry (monotonic s)."""
         piece, rate = route.piece, plan.sample_rate
         pause = dsp.silence(piece.pause_ms, rate)
         if piece.is_silence:
@@ -238,11 +259,8 @@ class Engine:
         speed = min(MAX_SPEED, max(MIN_SPEED, plan.options.speed * piece.rate))
         if piece.pinyin and not backend.takes_pinyin:
             piece = replace(piece, text=apply_homophones(piece), pinyin={})
-        if backend.concurrent:
+        with backend.turns.turn(deadline, give_up):
             audio = backend.synthesize(piece, speed if backend.native_speed else 1.0)
-        else:
-            with backend.lock:
-                audio = backend.synthesize(piece, speed if backend.native_speed else 1.0)
         src = backend.info.sample_rate
         audio = np.asarray(audio, dtype=np.float32).ravel()
         if not backend.native_speed and speed != 1.0:

@@ -162,6 +162,60 @@ def test_closing_the_stream_stops_the_worker() -> None:
     assert len(voice.calls) == made < 10
 
 
+def test_the_worker_ends_when_the_reader_leaves_after_the_last_piece_was_made() -> None:
+    voice = ToneBackend()
+    engine = make_engine(voice, lookahead=1)
+    engine.load("test-tone")
+    before = set(threading.enumerate())
+    stream = engine.stream("第一句。第二句。第三句。", "test-tone")
+    next(stream)
+    time.sleep(0.2)  # the worker has made every piece and waits to hand over the rest
+    stream.close()
+    time.sleep(0.3)
+    assert not [t for t in set(threading.enumerate()) - before if t.name == "voxflow-synth"]
+
+
+def test_a_new_request_goes_before_streams_with_audio_to_spare() -> None:
+    voice = ToneBackend(delay_s=0.1)
+    engine = make_engine(voice)
+    engine.load("test-tone")
+    long_text = "。".join(f"这是很长的第{i}段话用来占用声音" for i in range(40)) + "。"
+    for _ in range(2):  # one holds the voice while the other waits for it, seconds of audio ahead
+        threading.Thread(target=lambda: list(engine.stream(long_text, "test-tone")), daemon=True).start()
+    until(lambda: len(voice.calls) >= 6)
+    asked = time.monotonic()
+    next(engine.stream("短句。", "test-tone"))
+    calls = [(piece.text, at) for piece, _, at in voice.calls]
+    short_at = next(at for text, at in calls if text.startswith("短句"))
+    # First come, first served would run the waiting stream's piece first.
+    assert [text for text, at in calls if asked <= at < short_at] == []
+
+
+def test_cancel_while_waiting_for_the_voice_gives_up_at_once() -> None:
+    voice = ToneBackend(delay_s=0.5)
+    engine = make_engine(voice)
+    engine.load("test-tone")
+    busy = threading.Thread(target=lambda: engine.synthesize("一二三四五六七八。", "test-tone"), daemon=True)
+    busy.start()
+    until(lambda: voice.started.is_set())
+    cancel = threading.Event()
+    stream = engine.stream("等待中的句子。", "test-tone", SynthesisOptions(cancel=cancel))
+    threading.Timer(0.1, cancel.set).start()
+    began = time.monotonic()
+    with pytest.raises(SynthesisCancelled):
+        list(stream)
+    assert time.monotonic() - began < 0.3  # not after the other request's half-second piece
+    busy.join(5)
+    assert not [p for p, _, _ in voice.calls if p.text.startswith("等待")]
+
+
+def until(condition: object, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
 def test_pinyin_overrides_become_homophones_for_backends_without_pinyin() -> None:
     plain = ToneBackend("plain")
     engine = make_engine(plain)

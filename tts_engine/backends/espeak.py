@@ -17,6 +17,7 @@ import numpy as np
 from ..backend import Backend
 from ..errors import TTSError, VoiceUnavailableError
 from ..text.piece import Piece
+from ..turns import Turns
 from ..types import VoiceInfo
 from .common import check_language, finish, trim_silence
 
@@ -55,6 +56,7 @@ INFOS = {
 _SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
 _lock = threading.Lock()  # guards the library's global state and _collected
+_turns = Turns()
 _lib: Any = None
 _collected: list[np.ndarray] = []
 
@@ -101,10 +103,9 @@ def _library() -> Any:
 
 
 class EspeakBackend(Backend):
-    concurrent = False  # and all espeak voices share _lock, as they share the library
-
     def __init__(self, lang: str = "en") -> None:
         super().__init__()
+        self.turns = _turns  # every espeak voice drives the one library: they take turns together
         voice_id = f"espeak-{lang}"
         if voice_id not in INFOS:
             raise VoiceUnavailableError(f"no eSpeak voice {voice_id!r}")

@@ -18,6 +18,7 @@ import numpy as np
 from ..backend import Backend
 from ..errors import VoiceUnavailableError
 from ..text.piece import Piece
+from ..turns import Turns
 from ..types import VoiceInfo
 from .common import check_language, finish, onnx_providers, trim_silence
 from .kokoro_g2p import KokoroG2P
@@ -106,6 +107,7 @@ class _Model:
 
 _shared: _Model | None = None
 _shared_lock = threading.Lock()
+_turns = Turns()
 
 
 def _load_shared(device: str) -> _Model:
@@ -145,13 +147,13 @@ def _open(device: str) -> _Model:
 class KokoroBackend(Backend):
     """One Kokoro speaker; ``lang`` only orders VoiceInfo.languages (both languages are spoken)."""
 
-    # Safe to overlap, but each onnxruntime run already uses every core: taking turns keeps
-    # many streams from oversubscribing the CPU (see PiperBackend).
-    concurrent = False
     takes_pinyin = True
 
     def __init__(self, short: str = "kumo", lang: str = "zh", device: str = "auto") -> None:
         super().__init__()
+        # One session for every speaker, and each run already uses every core: all Kokoro
+        # voices take turns together rather than oversubscribing the CPU (see PiperBackend).
+        self.turns = _turns
         if short not in SPEAKERS or lang not in _LANGUAGE_NAMES:
             raise VoiceUnavailableError(f"no Kokoro voice {voice_id(short, lang)!r}")
         self.info = voice_info(short, lang)

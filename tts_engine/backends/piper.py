@@ -24,9 +24,8 @@ INFO = VoiceInfo(
 
 
 class PiperBackend(Backend):
-    # Each onnxruntime run already uses every core: overlapping runs from many streams only
-    # oversubscribe the CPU (16 streams on 2 cores fell behind real time), so they take turns.
-    concurrent = False
+    # slots = 1: each onnxruntime run already uses every core; overlapping runs from many
+    # streams only oversubscribed the CPU (16 streams on 2 cores fell behind real time).
 
     def __init__(self, device: str = "auto") -> None:
         super().__init__()

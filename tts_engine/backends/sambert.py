@@ -107,7 +107,6 @@ def modelscope_pipeline(model_dir: Path) -> Pipeline:
 
 
 class SambertBackend(Backend):
-    concurrent = False
     native_speed = False  # the model has no pace control: the engine time-stretches
 
     def __init__(

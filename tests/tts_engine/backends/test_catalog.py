@@ -77,3 +77,10 @@ def test_trim_keeps_a_short_margin_around_the_sound() -> None:
     trimmed = trim_silence(audio, 24000, keep_s=0.01)
     assert len(trimmed) == 2000 + 2 * 240
     assert np.array_equal(trim_silence(np.zeros(100, np.float32), 24000), np.zeros(100, np.float32))
+
+
+def test_voices_sharing_a_model_share_its_turns() -> None:
+    from tts_engine.backends.kokoro import KokoroBackend
+
+    zh, en = KokoroBackend("kumo", "zh"), KokoroBackend("alpha", "en")
+    assert zh.turns is en.turns and zh.turns.slots == 1
