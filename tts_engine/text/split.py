@@ -7,6 +7,7 @@ first audio comes fast.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -179,19 +180,27 @@ def _cut_point(atoms: list[Atom], lang: str, limit: int) -> tuple[int, str] | No
 
 
 class _Budget:
-    """Piece sizes that grow from ``first`` to ``limit`` (12, 24, 48, 80 …): each piece then
-    takes about as long to synthesize as the one before it takes to play, so a stream that
-    starts fast does not stall after its first piece."""
+    """How long the next piece may be: ``first``, then ``first`` plus what was already said, up
+    to ``limit`` (12, 24, 48, 80 when every piece fills its budget).
+
+    A piece then plays for about as long as everything before it, so with many streams on one
+    voice (each waiting its turn) its synthesis still ends before the audio ahead of it runs out;
+    budgets that double per piece let a long third piece follow a short first one and stall.
+    Sizes count syllables: a Latin letter is half of one."""
 
     def __init__(self, first: int, limit: int) -> None:
-        self.first, self.limit, self.made = first, limit, 0
+        self.first, self.limit, self.said = first, limit, 0.0
 
     def next(self, lang: str) -> int:
-        size = min(self.limit, self.first << min(self.made, 16))
-        return size * _LETTERS_PER_SYLLABLE.get(lang, _DEFAULT_LETTERS)
+        size = min(self.limit, self.first + math.ceil(self.said))
+        return size * _letters(lang)
 
-    def used(self) -> None:
-        self.made += 1
+    def used(self, atoms: list[Atom], lang: str) -> None:
+        self.said += len("".join(a.text for a in atoms).strip()) / _letters(lang)
+
+
+def _letters(lang: str) -> int:
+    return _LETTERS_PER_SYLLABLE.get(lang, _DEFAULT_LETTERS)
 
 
 def _cut(atoms: list[Atom], lang: str, budgets: _Budget) -> list[tuple[list[Atom], str]]:
@@ -208,11 +217,11 @@ def _cut(atoms: list[Atom], lang: str, budgets: _Budget) -> list[tuple[list[Atom
         k, kind = point
         out.append((atoms[start : start + k], kind))
         remaining -= sum(len(a.text) for a in atoms[start : start + k])
+        budgets.used(atoms[start : start + k], lang)
         start += k
-        budgets.used()
         budget = budgets.next(lang)
     out.append((atoms[start:], ""))
-    budgets.used()
+    budgets.used(atoms[start:], lang)
     return out
 
 

@@ -251,3 +251,25 @@ def test_pieces_grow_so_each_is_ready_before_the_last_one_ends() -> None:
     assert sizes[0] <= 13
     assert sizes[1] > sizes[0] and max(sizes) <= 81
     assert max(sizes[:2]) < max(sizes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天上午九点，项目组召开了季度总结会议。会上大家回顾了过去三个月的工作进展，"
+        "销售收入比去年同期增长了百分之十二。会议决定在明年三月前再招聘两名工程师。",
+        "，".join(["我们今天讨论了产品的发布计划"] * 12) + "。",
+        "The quarterly review began at nine in the morning with a short summary of the results. "
+        "Revenue grew by twelve percent, while costs stayed almost flat. " * 3,
+    ],
+)
+def test_no_piece_is_longer_than_the_first_budget_plus_all_said_before_it(text: str) -> None:
+    # Many streams on one voice stay ahead of their listeners only if no piece outgrows the
+    # audio already queued in front of it.
+    ps = pieces(text, first=12, limit=80)
+    letters = 1 if ps[0].lang == "zh" else 2
+    said = 0
+    for p in ps:
+        assert len(p.text) <= 12 * letters + said + 1, (p.text, said)
+        said += len(p.text)
+    assert len(ps[1].text) > len(ps[0].text)
