@@ -10,8 +10,8 @@ clients stream PCM from the OpenAI route (``POST /v1/audio/speech``). A request 
 should. Requests still running at the end get ``--drain-s`` to finish; then the server is stopped.
 
 Printed: requests completed and errors by kind per transport, first-audio p50/p95/p99 of admitted
-requests, underruns (audio more than 200 ms behind the wall clock after the first second, i.e. a
-player fed by the stream would have gone silent), how fast a busy answer came, /healthz latency
+requests, underruns (the web page, which starts playing 200 ms after the first chunk, would have
+run dry: ``playback.py``), how fast a busy answer came, /healthz latency
 during the run, and the server's resident memory (psutil, sampled every 0.5 s). Goal: no 5xx but
 deliberate 503s, no connection dropped by the server, memory bounded.
 """

@@ -1,24 +1,26 @@
-"""What a player fed by a benchmark client would hear: has the audio kept up with the clock?"""
+"""What the web page would hear from a benchmark client's stream: did playback ever run dry?"""
 
 from __future__ import annotations
 
-UNDERRUN_S = 0.2  # audio behind the wall clock by more than this: a player would have gone silent
-GRACE_S = 1.0  # a player buffers this much before it starts
+PLAYOUT_LEAD_S = 0.2  # the page starts playing this long after the first chunk (app.js PLAYOUT_LEAD_S)
 
 
 class Playback:
-    """Received audio against the wall clock since its first byte."""
+    """Received audio against a player that starts ``PLAYOUT_LEAD_S`` after the first byte and then
+    plays without pause: an underrun is a byte arriving after everything before it has played."""
 
     def __init__(self, bytes_per_s: float) -> None:
         self.bytes_per_s = bytes_per_s
         self.received = 0
         self.first: float | None = None
         self.underrun = False
+        self.worst_s = 0.0  # the longest silence a listener would have heard, in seconds
 
     def arrive(self, n: int, now: float) -> None:
         if self.first is None:
             self.first = now
-        elapsed = now - self.first
-        if elapsed > GRACE_S and elapsed - self.received / self.bytes_per_s > UNDERRUN_S:
+        late = (now - self.first - PLAYOUT_LEAD_S) - self.received / self.bytes_per_s
+        if late > 0:
             self.underrun = True
+            self.worst_s = max(self.worst_s, late)
         self.received += n

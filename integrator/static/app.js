@@ -150,8 +150,12 @@ function pcm16(state, buffer) {
   return { samples, peak };
 }
 
+// Playback starts this far behind the first chunk, and again after a gap: a small playout
+// buffer, so a chunk that arrives a little late (a busy server) is not heard as a gap.
+const PLAYOUT_LEAD_S = 0.2;
+
 // Queue samples right after what `state` already scheduled; after a gap (the network or the
-// voice fell behind) start again just ahead of now.
+// voice fell behind) start again a playout lead ahead of now.
 function schedule(state, samples, sampleRate, onEnded) {
   const ctx = player.ctx;
   const audio = ctx.createBuffer(1, samples.length, sampleRate);
@@ -159,7 +163,7 @@ function schedule(state, samples, sampleRate, onEnded) {
   const source = ctx.createBufferSource();
   source.buffer = audio;
   source.connect(ctx.destination);
-  const earliest = ctx.currentTime + 0.05;
+  const earliest = ctx.currentTime + PLAYOUT_LEAD_S;
   if (state.nextTime < earliest) state.nextTime = earliest;
   if (state.startAt === null) state.startAt = state.nextTime;
   source.start(state.nextTime);
