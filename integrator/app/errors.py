@@ -8,6 +8,7 @@ WebSocket ``error`` messages carry the same ``code`` and ``message``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -197,8 +198,11 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, crash)
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries for the error statuses a route really answers with."""
+def error_responses(
+    *statuses: int, described: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the error statuses a route really answers with;
+    ``described`` words statuses for this route ({404: "No job with this id"})."""
     words = {
         400: "Bad input: malformed JSON, empty text, unknown voice (lists the known ids), invalid SSML",
         401: "Missing or wrong API key",
@@ -206,4 +210,5 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         422: "Unknown field or invalid value (the message names the field)",
         503: "The voice is busy (see Retry-After) or cannot load here",
     }
+    words |= described or {}
     return {s: {"model": ErrorBody, "description": words[s]} for s in statuses}

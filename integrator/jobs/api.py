@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from prometheus_client import CollectorRegistry
 
+from integrator.app.errors import error_responses
 from integrator.config import Settings
 from tts_engine.engine import Engine
 
@@ -27,6 +28,13 @@ PREFIX = "/v1/jobs"
 EVENT_POLL_SECONDS = 0.25
 
 router = APIRouter(prefix=PREFIX, tags=["jobs"])
+
+# What each route answers besides success (401 only when API keys are configured).
+_WORDS = {
+    404: "No job with this id",
+    409: "The job is not in a state that allows this (audio before success, cancelling a finished job)",
+    422: "Invalid job, unknown field or invalid value (`param` names the field)",
+}
 
 
 def get_jobs(request: Request) -> JobService:
@@ -47,7 +55,20 @@ def existing_job(job_id: str, jobs: Jobs) -> Job:
 ExistingJob = Annotated[Job, Depends(existing_job)]
 
 
-@router.post("", status_code=202, summary="Queue a job")
+
+def _json_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Error answers of a route whose success is not JSON: FastAPI would file the error model
+    under the route's media type (text/event-stream), but errors are JSON."""
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    return {
+        status: {"description": entry["description"], "content": body}
+        for status, entry in error_responses(*statuses, described=_WORDS).items()
+    }
+
+
+@router.post(
+    "", status_code=202, summary="Queue a job", responses=error_responses(401, 422, described=_WORDS)
+)
 def create_job(
     spec: JobSpec,
     jobs: Jobs,
@@ -69,7 +90,7 @@ def create_job(
     return job.as_dict()
 
 
-@router.get("", summary="List jobs, newest first")
+@router.get("", summary="List jobs, newest first", responses=error_responses(401, 422, described=_WORDS))
 def list_jobs(
     jobs: Jobs,
     status: JobStatus | None = None,
@@ -81,25 +102,47 @@ def list_jobs(
     return {"jobs": [j.as_dict() for j in found], "next_cursor": next_cursor}
 
 
-@router.get("/{job_id}", summary="A job's status, progress, errors, artifact and deliveries")
+@router.get(
+    "/{job_id}",
+    summary="A job's status, progress, errors, artifact and deliveries",
+    responses=error_responses(401, 404, described=_WORDS),
+)
 def get_job(job: ExistingJob) -> dict[str, Any]:
     return describe(job)  # a batch adds its own progress (chapters) under its kind's name
 
 
-@router.get("/{job_id}/audio", summary="The finished audio (409 until the job has succeeded)")
+@router.get(
+    "/{job_id}/audio",
+    summary="The finished audio (409 until the job has succeeded)",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"audio/*": {}}, "description": "The audio file"},
+        **error_responses(401, 404, 409, described=_WORDS),
+    },
+)
 def job_audio(job: ExistingJob, jobs: Jobs) -> FileResponse:
     path = jobs.artifact_path(job)
     assert job.artifact is not None
     return FileResponse(path, media_type=job.artifact.media_type, filename=job.artifact.name)
 
 
-@router.delete("/{job_id}", status_code=202, summary="Cancel a job")
+@router.delete(
+    "/{job_id}",
+    status_code=202,
+    summary="Cancel a job",
+    responses=error_responses(401, 404, 409, described=_WORDS),
+)
 def cancel_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
     """A queued job never starts; a running one stops at its next piece boundary (then reads cancelled)."""
     return jobs.cancel(job_id).as_dict()
 
 
-@router.get("/{job_id}/events", response_class=EventSourceResponse, summary="Status and progress as SSE")
+@router.get(
+    "/{job_id}/events",
+    response_class=EventSourceResponse,
+    summary="Status and progress as SSE",
+    responses=_json_errors(401, 404),
+)
 async def job_events(job: ExistingJob, jobs: Jobs, request: Request) -> AsyncIterator[ServerSentEvent]:
     """``status`` events when the status changes, ``progress`` events as it moves; ends when the job does."""
     last: tuple[str, float] | None = None

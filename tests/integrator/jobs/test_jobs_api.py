@@ -160,3 +160,28 @@ def test_job_metrics_are_on_the_service_metrics_endpoint(api: Api) -> None:
     body = api.client.get("/metrics").text
     for name in ("cache_hits_total", "cache_misses_total", "queue_wait_seconds_count", "finished_total"):
         assert f"voxflow_jobs_{name}" in body
+
+
+def test_the_schema_documents_every_error_the_job_routes_answer(api: Api) -> None:
+    paths = api.client.get("/openapi.json").json()["paths"]
+    expected = {
+        ("/v1/jobs", "post"): {"202", "422"},
+        ("/v1/jobs/{job_id}", "get"): {"200", "404"},
+        ("/v1/jobs/{job_id}", "delete"): {"202", "404", "409"},
+        ("/v1/jobs/{job_id}/audio", "get"): {"200", "404", "409"},
+        ("/v1/jobs/{job_id}/events", "get"): {"200", "404"},
+    }
+    for (path, method), statuses in expected.items():
+        responses = paths[path][method]["responses"]
+        assert statuses <= set(responses), (path, method, set(responses))
+        for status in statuses - {"200", "202"}:
+            ref = responses[status]["content"]["application/json"]["schema"]["$ref"]
+            assert ref.endswith("/ErrorBody")
+    audio = paths["/v1/jobs/{job_id}/audio"]["get"]["responses"]["200"]["content"]
+    assert "application/json" not in audio
+    # and the answers are what the schema says
+    missing = api.client.get("/v1/jobs/nope/audio")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "job_not_found"
+    job = api.post({"texts": ["Hello."]}).json()
+    early = api.client.get(f"/v1/jobs/{job['id']}/audio")
+    assert early.status_code == 409 and early.json()["error"]["code"] == "job_state_conflict"
