@@ -188,15 +188,16 @@ def start_embedded_workers(settings: Settings, engine: Engine, *, workers: int |
 
 def run_worker(settings: Settings, engine: Engine, workers: int) -> bool:
     """`voxflow worker`: consumers and upkeep until SIGTERM or SIGINT, then a graceful stop."""
-    handle = WorkerHandle(settings, engine, workers=workers, run_schedules=False).start()
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s, stopping", signal.Signals(signum).name)
         stop.set()
 
+    # Before the consumers start: a SIGTERM just after a job was claimed must hand it back too.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    handle = WorkerHandle(settings, engine, workers=workers, run_schedules=False).start()
     while not stop.wait(0.5):
         pass
     return handle.stop()
