@@ -62,8 +62,15 @@ class ServerConfig(BaseModel):
     # OpenAI voice name -> {language: voice id}; a language left out uses engine.default_voice.
     openai_voices: dict[str, dict[str, str]] = Field(default_factory=dict)
 
-    def limits(self, voice_id: str) -> VoiceLimits:
-        return self.voice_limits.get(voice_id) or VoiceLimits(concurrency=self.concurrency, queue=self.queue)
+    def gate(self, voice_id: str, backend: str | None = None) -> tuple[str, VoiceLimits]:
+        """Which admission gate a voice's requests pass, and its limits: the voice's own entry of
+        ``voice_limits``, else its backend's (one gate for every voice of that model, as Kokoro's
+        speakers share one), else its own gate with the defaults."""
+        if voice_id in self.voice_limits:
+            return voice_id, self.voice_limits[voice_id]
+        if backend is not None and backend in self.voice_limits:
+            return backend, self.voice_limits[backend]
+        return voice_id, VoiceLimits(concurrency=self.concurrency, queue=self.queue)
 
 
 class ScheduleConfig(BaseModel):

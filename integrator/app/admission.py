@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from integrator.config import ServerConfig
+from integrator.config import ServerConfig, VoiceLimits
 
 
 class Busy(Exception):
@@ -49,30 +49,43 @@ GaugeHook = Callable[[str, int, int], None]
 
 
 class Admission:
-    """Per-voice limits from ``server.concurrency`` / ``server.queue`` (or ``server.voice_limits``).
+    """Per-voice limits from ``server.concurrency`` / ``server.queue`` (or ``server.voice_limits``,
+    whose entries name a voice or a backend; see :meth:`ServerConfig.gate`).
 
-    ``on_change(voice_id, active, waiting)`` is called whenever the counts move (for metrics).
+    ``backend_of(voice_id)`` names a voice's backend, for limits shared by a backend's voices.
+    ``on_change(gate, active, waiting)`` is called whenever the counts move (for metrics); a gate
+    is named by the voice id, or by the backend when its voices share one.
     """
 
-    def __init__(self, config: ServerConfig, on_change: GaugeHook | None = None) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        on_change: GaugeHook | None = None,
+        backend_of: Callable[[str], str | None] | None = None,
+    ) -> None:
         self._config = config
         self._gates: dict[str, _Gate] = {}
         self._on_change = on_change
+        self._backend_of = backend_of
 
     def counts(self, voice_id: str) -> tuple[int, int]:
-        gate = self._gates.get(voice_id)
+        """(streaming, waiting) at the gate ``voice_id`` passes."""
+        gate = self._gates.get(self._key(voice_id)[0])
         return (gate.active, gate.waiting) if gate else (0, 0)
 
-    def _gate(self, voice_id: str) -> _Gate:
-        gate = self._gates.get(voice_id)
-        if gate is None:
-            limits = self._config.limits(voice_id)
-            gate = self._gates[voice_id] = _Gate(asyncio.Semaphore(limits.concurrency), limits.queue)
-        return gate
+    def _key(self, voice_id: str) -> tuple[str, VoiceLimits]:
+        return self._config.gate(voice_id, self._backend_of(voice_id) if self._backend_of else None)
 
-    def _changed(self, voice_id: str, gate: _Gate) -> None:
+    def _gate(self, voice_id: str) -> tuple[str, _Gate]:
+        key, limits = self._key(voice_id)
+        gate = self._gates.get(key)
+        if gate is None:
+            gate = self._gates[key] = _Gate(asyncio.Semaphore(limits.concurrency), limits.queue)
+        return key, gate
+
+    def _changed(self, key: str, gate: _Gate) -> None:
         if self._on_change is not None:
-            self._on_change(voice_id, gate.active, gate.waiting)
+            self._on_change(key, gate.active, gate.waiting)
 
     async def acquire(self, voice_id: str, abort: asyncio.Event | None = None) -> Slot | None:
         """Wait for a slot. Raises :class:`Busy` when the waiting places are full too.
@@ -80,27 +93,27 @@ class Admission:
         Returns ``None`` when ``abort`` is set while waiting (a WebSocket client cancelled).
         Callers must only pass voice ids that exist, so the gate table stays bounded.
         """
-        gate = self._gate(voice_id)
+        key, gate = self._gate(voice_id)
         if gate.slots.locked():
             if gate.waiting >= gate.queue:
                 raise Busy(voice_id, self._config.retry_after_s)
             gate.waiting += 1
-            self._changed(voice_id, gate)
+            self._changed(key, gate)
             try:
                 if not await _acquire_unless(gate.slots, abort):
                     return None
             finally:
                 gate.waiting -= 1
-                self._changed(voice_id, gate)
+                self._changed(key, gate)
         else:
             await gate.slots.acquire()
         gate.active += 1
-        self._changed(voice_id, gate)
+        self._changed(key, gate)
 
         def release() -> None:
             gate.active -= 1
             gate.slots.release()
-            self._changed(voice_id, gate)
+            self._changed(key, gate)
 
         return Slot(release)
 

@@ -35,13 +35,13 @@ class Metrics:
         )
         self.active_streams = Gauge(
             "voxflow_active_streams",
-            "Streams synthesizing now, per voice",
+            "Streams synthesizing now, per admission gate (a voice, or a backend whose voices share one)",
             ["voice"],
             registry=self.registry,
         )
         self.queue_depth = Gauge(
             "voxflow_queue_depth",
-            "Requests waiting for a synthesis slot, per voice",
+            "Requests waiting for a synthesis slot, per admission gate",
             ["voice"],
             registry=self.registry,
         )

@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection
 
 from integrator.config import Settings
 from tts_engine.engine import Engine, Plan
+from tts_engine.errors import TTSError
 from tts_engine.types import SynthesisOptions
 
 from .admission import Admission, Slot
@@ -33,7 +34,15 @@ class Service:
     warm_up_s: float | None = None
 
     def __post_init__(self) -> None:
-        self.admission = Admission(self.settings.server, on_change=self.metrics.admission_changed)
+        self.admission = Admission(
+            self.settings.server, on_change=self.metrics.admission_changed, backend_of=self._backend_of
+        )
+
+    def _backend_of(self, voice_id: str) -> str | None:
+        try:
+            return self.engine.registry.info(voice_id).backend
+        except TTSError:  # callers pass known ids; an unknown one just gets its own gate
+            return None
 
     async def warm_up(self) -> None:
         """Load and level every preload voice in a worker thread, one by one so a failure names its voice."""

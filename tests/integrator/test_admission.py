@@ -72,3 +72,41 @@ def test_per_voice_limits_override_the_defaults() -> None:
             await admission.acquire("small")
 
     asyncio.run(scenario())
+
+
+def test_a_backend_limit_is_one_gate_for_all_its_voices_unless_a_voice_has_its_own() -> None:
+    backends = {"zh-kokoro-kumo": "kokoro", "en-kokoro-alpha": "kokoro", "zh-kokoro-nezumi": "kokoro"}
+
+    async def scenario() -> None:
+        changes: list[tuple[str, int, int]] = []
+        limits = config(
+            concurrency=4,
+            queue=0,
+            voice_limits={
+                "kokoro": VoiceLimits(concurrency=2, queue=0),
+                "zh-kokoro-nezumi": VoiceLimits(concurrency=1, queue=0),
+            },
+        )
+        admission = Admission(limits, lambda *c: changes.append(c), backends.get)
+        assert await admission.acquire("zh-kokoro-kumo") is not None
+        assert await admission.acquire("en-kokoro-alpha") is not None  # the model's second stream
+        with pytest.raises(Busy, match="en-kokoro-alpha"):
+            await admission.acquire("en-kokoro-alpha")
+        with pytest.raises(Busy):
+            await admission.acquire("zh-kokoro-kumo")
+        assert admission.counts("zh-kokoro-kumo") == admission.counts("en-kokoro-alpha") == (2, 0)
+        assert changes[-1] == ("kokoro", 2, 0)  # gauges name the shared gate
+        assert await admission.acquire("zh-kokoro-nezumi") is not None  # its own entry, its own gate
+        assert await admission.acquire("en-piper-joe") is not None  # no entry: the defaults
+
+    asyncio.run(scenario())
+
+
+def test_the_shipped_defaults_share_one_gate_per_shared_model() -> None:
+    from integrator.config import load_settings
+
+    server = load_settings(None).server
+    kumo, alpha = server.gate("zh-kokoro-kumo", "kokoro"), server.gate("en-kokoro-alpha", "kokoro")
+    assert kumo[0] == alpha[0] == "kokoro"
+    assert server.gate("espeak-zh", "espeak")[0] == "espeak"
+    assert server.gate("en-piper-joe", "piper") == ("en-piper-joe", server.voice_limits["en-piper-joe"])

@@ -121,6 +121,18 @@ def test_beyond_capacity_http_gets_503_with_retry_after(start_server: Callable[.
     wait_for(lambda: server.service.admission.counts("tone-slow") == (0, 0), what="slots to free")
 
 
+def test_voices_of_one_backend_share_its_limit(start_server: Callable[..., Running]) -> None:
+    # All tone voices are backend "tone": one model's worth of streams, whichever voice asks.
+    server = start_server(voice_limits={"tone": {"concurrency": 1, "queue": 0}})
+    body = {"text": LONG * 5, "voice": "tone-slow", "format": "pcm", "stream": True}
+    with httpx.stream("POST", f"{server.url}/v1/tts", json=body, timeout=30) as hog:
+        chunks = hog.iter_bytes()  # held: dropping the iterator would close the response
+        next(chunks)
+        refused = httpx.post(f"{server.url}/v1/tts", json={"text": "别的。", "voice": "tone-zh"})
+        assert refused.status_code == 503 and "tone-zh" in refused.json()["error"]["message"]
+        assert 'voxflow_active_streams{voice="tone"} 1.0' in httpx.get(f"{server.url}/metrics").text
+
+
 def test_api_keys_guard_everything_but_the_probes_and_the_page(
     start_server: Callable[..., Running], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

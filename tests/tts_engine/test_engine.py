@@ -3,6 +3,7 @@ import time
 
 import numpy as np
 import pytest
+from engine_helpers import until
 
 from tts_engine.audio import dsp
 from tts_engine.engine import Engine
@@ -207,13 +208,6 @@ def test_cancel_while_waiting_for_the_voice_gives_up_at_once() -> None:
     assert time.monotonic() - began < 0.3  # not after the other request's half-second piece
     busy.join(5)
     assert not [p for p, _, _ in voice.calls if p.text.startswith("等待")]
-
-
-def until(condition: object, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
 
 
 def test_pinyin_overrides_become_homophones_for_backends_without_pinyin() -> None:

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from engine_helpers import until
 
 from tts_engine.errors import SynthesisCancelled
 from tts_engine.turns import Turns
@@ -24,13 +25,6 @@ def queue_up(turns: Turns, deadlines: list[float | None], order: list[int]) -> l
         threads[-1].start()
         until(lambda n=i + 1: turns.waiting == n)
     return threads
-
-
-def until(condition: object, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
 
 
 def test_the_earliest_deadline_goes_first_and_ties_keep_arrival_order() -> None:
