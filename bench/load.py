@@ -59,6 +59,7 @@ class Stats:
     first_audio: list[float] = field(default_factory=list)
     busy_answer: list[float] = field(default_factory=list)  # time to a busy refusal
     underruns: int = 0
+    gaps: list[float] = field(default_factory=list)  # the longest silence of each request with one, s
     audio_s: float = 0.0
     errors: Counter[str] = field(default_factory=Counter)
 
@@ -123,6 +124,7 @@ async def ws_request(
             stats.completed += 1
             if play is not None:
                 stats.underruns += play.underrun
+                stats.gaps += [play.worst_s] if play.underrun else []
                 stats.audio_s += play.received / play.bytes_per_s
             return 0.0
 
@@ -156,6 +158,7 @@ async def http_client(
                         play.arrive(len(data), now)
                     stats.completed += 1
                     stats.underruns += play.underrun
+                    stats.gaps += [play.worst_s] if play.underrun else []
                     stats.audio_s += play.received / play.bytes_per_s
         except httpx.HTTPError as exc:
             stats.errors[f"http transport: {type(exc).__name__}"] += 1
@@ -293,7 +296,9 @@ def report(name: str, stats: Stats, wall: float) -> list[str]:
     firsts = stats.first_audio
     lines = [
         f"  {name}: {stats.completed} requests completed ({stats.completed / wall:.1f}/s), "
-        f"{stats.audio_s:.0f} s of audio, {stats.underruns} with underruns",
+        f"{stats.audio_s:.0f} s of audio, {stats.underruns} with underruns"
+        + (f" (longest gap p50 {1000 * pct(stats.gaps, 0.5):.0f} ms, max {1000 * max(stats.gaps):.0f} ms)"
+           if stats.gaps else ""),
         f"    first audio (admitted): p50 {1000 * pct(firsts, 0.5):.0f} ms, "
         f"p95 {1000 * pct(firsts, 0.95):.0f} ms, p99 {1000 * pct(firsts, 0.99):.0f} ms "
         f"({len(firsts)} requests)",

@@ -1,4 +1,4 @@
-"""Turns: at most `slots` holders, waiters served earliest deadline first."""
+"""Turns: at most `slots` holders; urgent waiters earliest deadline first, the others in arrival order."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from engine_helpers import until
 
 from tts_engine.errors import SynthesisCancelled
-from tts_engine.turns import Turns
+from tts_engine.turns import URGENT_S, Turns
 
 
 def queue_up(turns: Turns, deadlines: list[float | None], order: list[int]) -> list[threading.Thread]:
@@ -27,7 +27,7 @@ def queue_up(turns: Turns, deadlines: list[float | None], order: list[int]) -> l
     return threads
 
 
-def test_the_earliest_deadline_goes_first_and_ties_keep_arrival_order() -> None:
+def test_among_urgent_waiters_the_earliest_deadline_goes_first_and_ties_keep_arrival_order() -> None:
     turns = Turns()
     order: list[int] = []
     turns.acquire()
@@ -43,6 +43,32 @@ def test_no_deadline_means_now_ahead_of_listeners_with_audio_left() -> None:
     order: list[int] = []
     turns.acquire()
     threads = queue_up(turns, [time.monotonic() + 5, None], order)
+    turns.release()
+    for t in threads:
+        t.join(5)
+    assert order == [1, 0]
+
+
+def test_waiters_with_audio_to_spare_take_turns_in_arrival_order_after_urgent_ones() -> None:
+    turns = Turns()
+    order: list[int] = []
+    turns.acquire()
+    now = time.monotonic()
+    spare = URGENT_S + 5
+    threads = queue_up(turns, [now + spare + 20, now + spare, now + spare + 10, now + 0.2], order)
+    turns.release()
+    for t in threads:
+        t.join(5)
+    assert order == [3, 0, 1, 2]
+
+
+def test_a_waiter_becomes_urgent_as_its_deadline_nears() -> None:
+    turns = Turns()
+    order: list[int] = []
+    turns.acquire()
+    now = time.monotonic()
+    threads = queue_up(turns, [now + 60, now + URGENT_S + 0.3], order)
+    time.sleep(0.5)  # the second is now due within URGENT_S; the first is not
     turns.release()
     for t in threads:
         t.join(5)
