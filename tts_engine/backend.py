@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 
+from .prosody.controls import Controls
 from .text.piece import Piece
 from .turns import Turns
 from .types import VoiceInfo
@@ -30,6 +31,9 @@ class Backend(abc.ABC):
     takes_pinyin: bool = False
     #: True when synthesize() changes pace natively; otherwise the engine time-stretches.
     native_speed: bool = True
+    #: Fields of prosody.Controls this backend realises in its model (pitch_st, range); the engine
+    #: reaches the others by signal processing.
+    controls: frozenset[str] = frozenset()
 
     def __init__(self) -> None:
         self.turns = Turns(self.slots)
@@ -56,3 +60,8 @@ class Backend(abc.ABC):
 
         ``speed`` is a pace multiplier (1.0 natural, 2.0 twice as fast).
         """
+
+    def synthesize_with(self, piece: Piece, speed: float, controls: Controls) -> np.ndarray:
+        """:meth:`synthesize` with prosody ``controls``; only fields named in :attr:`controls` are
+        ever set. Backends that list some override this."""
+        return self.synthesize(piece, speed)

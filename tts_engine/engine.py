@@ -15,6 +15,9 @@ from .audio import dsp
 from .audio.codecs import open_encoder, output_rate
 from .backend import Backend
 from .errors import InvalidOptionError, SynthesisCancelled, UnsupportedLanguageError
+from .prosody import realise
+from .prosody.duration import DEFAULT_MS_PER_UNIT, Fitter, units
+from .prosody.styles import StyleBook
 from .registry import VoiceRegistry
 from .text import Lexicon, Piece, analyze
 from .text.pinyin import apply_homophones
@@ -46,6 +49,7 @@ class Plan:
     sample_rate: int
     options: SynthesisOptions
     sentence_texts: dict[int, str] = field(default_factory=dict)
+    rendition: realise.Rendition = field(default_factory=realise.Rendition)
 
     @property
     def sentences(self) -> int:
@@ -86,6 +90,7 @@ class Engine:
         lexicon: Lexicon | None = None,
         target_lufs: float = -20.0,
         lookahead: int = 2,
+        styles: StyleBook | None = None,
     ) -> None:
         self.registry = registry
         self.default_voices = dict(default_voices or {})
@@ -93,7 +98,9 @@ class Engine:
         self.lexicon = lexicon
         self.target_lufs = target_lufs
         self.lookahead = lookahead
+        self.styles = styles or StyleBook()
         self._gains: dict[str, float] = {}
+        self._paces: dict[str, float] = {}  # natural ms per syllable, from the calibration sentence
         self._gain_lock = threading.Lock()
 
     # -- voices -----------------------------------------------------------
@@ -127,6 +134,7 @@ class Engine:
                 with backend.turns.turn():
                     audio = backend.synthesize(piece, 1.0)
                 self._gains[voice_id] = dsp.gain_for_target(audio, backend.info.sample_rate, self.target_lufs)
+                self._paces[voice_id] = 1000.0 * len(audio) / backend.info.sample_rate / units(piece.text)
                 log.info("voice %s loaded, level gain %.2f", voice_id, self._gains[voice_id])
             return self._gains[voice_id]
 
@@ -146,11 +154,12 @@ class Engine:
         limit = options.max_chars or self.max_chars
         pieces = analyze(text, ssml=options.ssml, lexicon=self.lexicon, max_chars=limit)
         routes = [Route(p, self._route(info, p, options)) for p in pieces]
+        rendition = realise.Rendition.check(self.styles, options.expression, (p.tone for p in pieces))
         texts: dict[int, str] = {}
         for p in pieces:
             texts[p.sentence] = texts.get(p.sentence, "") + p.display
         rate = options.sample_rate or info.sample_rate
-        return Plan(info, routes, rate, options, texts)
+        return Plan(info, routes, rate, options, texts, rendition)
 
     def _route(self, info: VoiceInfo, piece: Piece, options: SynthesisOptions) -> str:
         if piece.is_silence or piece.lang in info.languages:
@@ -186,11 +195,12 @@ class Engine:
             # turns by that deadline, so a listener about to run dry goes before one far ahead.
             asked, first_ready, made_s = time.monotonic(), 0.0, 0.0
             try:
+                fit = self._fitter(plan)
                 for route in plan.routes:
                     if gone():
                         return
                     deadline = first_ready + made_s if first_ready else asked
-                    audio = self._render(route, plan, deadline, gone)
+                    audio = self._render(route, plan, deadline, gone, fit)
                     first_ready = first_ready or time.monotonic()
                     made_s += len(audio) / plan.sample_rate
                     hand((route, audio))
@@ -248,29 +258,58 @@ class Engine:
         plan: Plan,
         deadline: float | None = None,
         give_up: Callable[[], bool] | None = None,
+        fit: Fitter | None = None,
     ) -> np.ndarray:
         """One piece, cleaned and levelled; ``deadline`` is when its listener runs dry (monotonic s)."""
         piece, rate = route.piece, plan.sample_rate
-        pause = dsp.silence(piece.pause_ms, rate)
+        targets = plan.rendition.targets(piece.tone)
+        pause_ms = piece.pause_ms * targets.pause
         if piece.is_silence:
-            return pause
+            return fit.silence(pause_ms) if fit else dsp.silence(pause_ms, rate)
         backend = self.registry.get(route.voice_id)
-        gain = self._gain(route.voice_id, backend)
-        speed = min(MAX_SPEED, max(MIN_SPEED, plan.options.speed * piece.rate))
+        gain = self._gain(route.voice_id, backend) * realise.gain(targets)
+        # the model does the pitch it can; PSOLA does the rest
+        model, rest = realise.controls(targets).split(backend.controls)
         if piece.pinyin and not backend.takes_pinyin:
             piece = replace(piece, text=apply_homophones(piece), pinyin={})
-        with backend.turns.turn(deadline, give_up):
-            audio = backend.synthesize(piece, speed if backend.native_speed else 1.0)
-        src = backend.info.sample_rate
-        audio = np.asarray(audio, dtype=np.float32).ravel()
-        if not backend.native_speed and speed != 1.0:
-            audio = dsp.time_stretch(audio, src, speed)
-        # Backends trim their own padding; the engine only cleans and levels.
-        audio = dsp.remove_dc(audio)
-        audio = dsp.limit(audio * gain)
-        audio = dsp.resample(audio, src, rate)
-        audio = dsp.fade(audio, rate)
+
+        def speak(speed: float) -> np.ndarray:
+            speed = min(MAX_SPEED, max(MIN_SPEED, speed))
+            with backend.turns.turn(deadline, give_up):
+                audio = backend.synthesize_with(piece, speed if backend.native_speed else 1.0, model)
+            src = backend.info.sample_rate
+            audio = np.asarray(audio, dtype=np.float32).ravel()
+            if not backend.native_speed and speed != 1.0:
+                audio = dsp.time_stretch(audio, src, speed)
+            audio = realise.after_model(audio, src, rest)
+            # Backends trim their own padding; the engine only cleans and levels.
+            audio = dsp.remove_dc(audio)
+            audio = dsp.limit(audio * gain)
+            audio = dsp.resample(audio, src, rate)
+            return dsp.fade(audio, rate)
+
+        speed = self._speed(plan, piece, targets.rate)
+        if fit is not None:
+            return fit.fit(speak, speed, pause_ms, backend.native_speed)
+        audio, pause = speak(speed), dsp.silence(pause_ms, rate)
         return np.concatenate([audio, pause]).astype(np.float32) if len(pause) else audio
+
+    @staticmethod
+    def _speed(plan: Plan, piece: Piece, style_rate: float) -> float:
+        return min(MAX_SPEED, max(MIN_SPEED, plan.options.speed * piece.rate * style_rate))
+
+    def _fitter(self, plan: Plan) -> Fitter | None:
+        """Duration fitting for ``plan``, when it asks for a length; loads its voice for the pace."""
+        if not plan.rendition.expression.fitted:
+            return None
+        self.load(plan.voice.id)
+        needs = []
+        for route in plan.routes:
+            targets = plan.rendition.targets(route.piece.tone)
+            speed = self._speed(plan, route.piece, targets.rate)
+            needs.append((route.piece.text, speed, route.piece.pause_ms * targets.pause))
+        pace = self._paces.get(plan.voice.id, DEFAULT_MS_PER_UNIT.get(plan.voice.language, 220.0))
+        return plan.rendition.fitter(needs, plan.sample_rate, pace)
 
     def stream(
         self, text: str, voice_id: str, options: SynthesisOptions | None = None

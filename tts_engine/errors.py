@@ -55,7 +55,13 @@ class SSMLError(TTSError):
 
 
 class InvalidOptionError(TTSError):
+    """A request option out of range or unknown; ``field`` names it ("style", "duration_s") when known."""
+
     code = "invalid_option"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class VoiceUnavailableError(TTSError):

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .prosody.expression import Expression
+
 
 @dataclass(frozen=True)
 class VoiceInfo:
@@ -55,6 +57,7 @@ class SynthesisOptions:
     ``ssml`` forces SSML parsing (``None``: SSML when the text starts with ``<speak``).
     ``cancel`` stops synthesis at the next piece boundary once set.
     ``max_chars`` limits input length; ``None`` means the engine default.
+    ``expression`` is the speaking style, its intensity and a target duration.
     """
 
     speed: float = 1.0
@@ -63,6 +66,7 @@ class SynthesisOptions:
     cancel: threading.Event | None = None
     max_chars: int | None = None
     route_languages: bool = True
+    expression: Expression = field(default_factory=Expression)
 
 
 @dataclass(frozen=True)

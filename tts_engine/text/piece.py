@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tts_engine.prosody.tone import Tone
+
 
 @dataclass(frozen=True)
 class Piece:
@@ -17,7 +19,8 @@ class Piece:
     ``rate`` multiplies the request's speed (``<prosody rate>``).
     ``sentence`` counts sentences from 0 across the whole input; pieces of one
     sentence share it. ``display`` is the original text of the piece for
-    progress reports and captions.
+    progress reports and captions. ``tone`` is what SSML asks of its delivery
+    (``<mstts:express-as>``, ``<prosody pitch range volume>``), None for nothing.
     """
 
     text: str
@@ -27,6 +30,7 @@ class Piece:
     rate: float = 1.0
     pinyin: dict[int, str] = field(default_factory=dict)
     display: str = ""
+    tone: Tone | None = None
 
     def __post_init__(self) -> None:
         if not self.display:
