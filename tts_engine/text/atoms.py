@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
+from tts_engine.prosody.tone import Tone
 from tts_engine.text.chars import clean_char
 from tts_engine.text.pinyin import parse_inline
 
@@ -30,6 +31,7 @@ class Atom:
     pinyin: tuple[str | None, ...] = ()  # per character of text, empty when none
     fixed: bool = False  # final: no lexicon or normalization
     say_as: SayAs | None = None  # rendered by the normalizer of the atom's language
+    tone: Tone | None = None  # SSML <mstts:express-as> and <prosody pitch range volume> in effect
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,28 +45,28 @@ class Mark:
 Stream = list[Atom | Mark]
 
 
-def char_atoms(text: str, rate: float = 1.0, hint: str | None = None) -> list[Atom]:
+def char_atoms(text: str, rate: float = 1.0, hint: str | None = None, tone: Tone | None = None) -> list[Atom]:
     """One atom per character after cleaning; dropped characters stay as silent atoms so
     captions keep them, and characters NFKC expands (㎞ → km) become several atoms."""
     out: list[Atom] = []
     for ch in text.replace("\r\n", "\n"):
         cleaned = clean_char(ch)
         if len(cleaned) <= 1:
-            out.append(Atom(cleaned, ch, rate, hint))
+            out.append(Atom(cleaned, ch, rate, hint, tone=tone))
         else:
-            out.append(Atom(cleaned[0], ch, rate, hint))
-            out.extend(Atom(c, "", rate, hint) for c in cleaned[1:])
+            out.append(Atom(cleaned[0], ch, rate, hint, tone=tone))
+            out.extend(Atom(c, "", rate, hint, tone=tone) for c in cleaned[1:])
     return out
 
 
-def from_text(text: str, rate: float = 1.0, hint: str | None = None) -> list[Atom]:
+def from_text(text: str, rate: float = 1.0, hint: str | None = None, tone: Tone | None = None) -> list[Atom]:
     """Atoms for raw text, with inline ``字[zi4]`` pinyin markup turned into fixed atoms."""
     out: list[Atom] = []
     for segment, pinyin in parse_inline(text):
         if pinyin:
-            out.append(Atom(segment, segment, rate, hint, pinyin=pinyin, fixed=True))
+            out.append(Atom(segment, segment, rate, hint, pinyin=pinyin, fixed=True, tone=tone))
         else:
-            out.extend(char_atoms(segment, rate, hint))
+            out.extend(char_atoms(segment, rate, hint, tone))
     return out
 
 
@@ -101,12 +103,14 @@ def rewrite(
                 first = run[start]
                 orig = "".join(a.orig for a in run[start:end])
                 if free_text and not pinyin:
-                    new = char_atoms(spoken, first.rate, first.hint)
+                    new = char_atoms(spoken, first.rate, first.hint, first.tone)
                     for i, atom in enumerate(new):
                         atom.orig = "" if i else orig
                     out.extend(new)
                 else:
-                    out.append(Atom(spoken, orig, first.rate, first.hint, first.lang, pinyin, fixed=True))
+                    atom = Atom(spoken, orig, first.rate, first.hint, first.lang, pinyin, fixed=True)
+                    atom.tone = first.tone
+                    out.append(atom)
                 pos = end
         out.extend(run[pos:])
         run.clear()

@@ -34,7 +34,7 @@ def _apply_lexicon(stream: Stream, lexicon: Lexicon) -> Stream:
     """Pinyin entries become fixed atoms; substitutions become text that is normalized later."""
     return rewrite(
         stream,
-        key=lambda a: (a.rate, a.hint),
+        key=lambda a: (a.rate, a.hint, a.tone),
         spans=lambda text, _: [(m.start, m.end, m.text, m.pinyin) for m in lexicon.matches(text)],
         free_text=True,
     )

@@ -60,7 +60,7 @@ def normalize(stream: Stream) -> Stream:
             item.text = _normalizer(item.lang)[1](item.text, item.say_as.interpret_as, item.say_as.format)
     out = rewrite(
         stream,
-        key=lambda a: (a.lang, a.rate, a.hint),
+        key=lambda a: (a.lang, a.rate, a.hint, a.tone),
         spans=lambda text, first: [(s, e, spoken, ()) for s, e, spoken in _normalizer(first.lang)[0](text)],
     )
     for item in out:

@@ -229,17 +229,17 @@ def _segments(items: list[Atom | int]) -> Iterator[tuple[list[Atom], int | None]
     """Runs of one language and rate, each with the <break> that ends it (None for none).
     Spaces and dropped characters never start a run of their own."""
     run: list[Atom] = []
-    key: tuple[str, float] | None = None
+    key: tuple[object, ...] | None = None
     for item in items:
         if isinstance(item, int):
             yield run, item
             run, key = [], None
             continue
         if item.text.strip():
-            if key is not None and (item.lang, item.rate) != key:
+            if key is not None and (item.lang, item.rate, item.tone) != key:
                 yield run, None
                 run = []
-            key = (item.lang, item.rate)
+            key = (item.lang, item.rate, item.tone)
         run.append(item)
     yield run, None
 
@@ -298,7 +298,7 @@ def _piece(draft: _Draft, sentence: int) -> Piece:
     text = "".join(chars).rstrip()
     display = re.sub(r"\s+", " ", "".join(a.orig for a in draft.atoms))
     voice = _voice_of(draft.atoms)
-    return Piece(text, voice.lang, sentence, draft.pause, voice.rate, pinyin, display)
+    return Piece(text, voice.lang, sentence, draft.pause, voice.rate, pinyin, display, voice.tone)
 
 
 def split(stream: Stream, first_piece_chars: int = 12, max_piece_chars: int = 80) -> list[Piece]:

@@ -1,7 +1,8 @@
 """The SSML subset Voxflow speaks, parsed with expat so every error can name its line.
 
-Supported: <speak> (root), <break>, <prosody rate>, <say-as>, <phoneme alphabet="pinyin">,
-<sub>, <p>, <s> and <lang>. Anything else raises SSMLError with the line and the tag.
+Supported: <speak> (root), <break>, <prosody rate pitch range volume>, <say-as>,
+<phoneme alphabet="pinyin">, <sub>, <p>, <s>, <lang> and Azure's <mstts:express-as style
+styledegree>. Anything else raises SSMLError with the line and the tag.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from dataclasses import dataclass, field
 from xml.parsers import expat
 
 from tts_engine.errors import InvalidOptionError, SSMLError
+from tts_engine.prosody.targets import Targets
+from tts_engine.prosody.tone import Tone
+from tts_engine.text import ssml_prosody
 from tts_engine.text.atoms import Atom, Mark, SayAs, Stream, char_atoms, from_text
 from tts_engine.text.chars import ascii_digits
 from tts_engine.text.pinyin import parse_syllables, spread
@@ -18,19 +22,21 @@ from tts_engine.text.pinyin import parse_syllables, spread
 _ATTRIBUTES = {
     "speak": {"xml:lang", "version", "xml:base"},
     "break": {"time", "strength"},
-    "prosody": {"rate"},
+    "prosody": {"rate", "pitch", "range", "volume"},
     "say-as": {"interpret-as", "format"},
     "phoneme": {"alphabet", "ph"},
     "sub": {"alias"},
     "p": {"xml:lang"},
     "s": {"xml:lang"},
     "lang": {"xml:lang"},
+    "mstts:express-as": {"style", "styledegree"},
 }
 _REQUIRED = {
     "say-as": ("interpret-as",),
     "phoneme": ("alphabet", "ph"),
     "sub": ("alias",),
     "lang": ("xml:lang",),
+    "mstts:express-as": ("style",),
 }
 _TEXT_ONLY = frozenset({"say-as", "phoneme", "sub"})
 _STRENGTH_MS = {"none": 0, "x-weak": 100, "weak": 200, "medium": 350, "strong": 600, "x-strong": 1000}
@@ -51,6 +57,7 @@ class _Frame:
     rate: float
     hint: str | None
     attrs: dict[str, str]
+    tone: Tone | None = None
     text: list[str] = field(default_factory=list)
 
 
@@ -134,7 +141,8 @@ class _Parser:
         hint = self._hint(tag, attrs, parent.hint if parent else None)
         if tag == "speak":
             self.lang = hint
-        self.stack.append(_Frame(tag, self.p.CurrentLineNumber, rate, hint, attrs))
+        tone = self._tone(tag, attrs, parent.tone if parent else None)
+        self.stack.append(_Frame(tag, self.p.CurrentLineNumber, rate, hint, attrs, tone=tone))
         if tag == "break":
             self.stream.append(Mark("break", self._break_ms(attrs)))
         elif tag in ("p", "s"):
@@ -159,6 +167,26 @@ class _Parser:
                 tag,
             )
         return rate
+
+    def _tone(self, tag: str, attrs: dict[str, str], inherited: Tone | None) -> Tone | None:
+        """The tone inside ``tag``: express-as sets a style, prosody moves pitch, range and volume."""
+        try:
+            if tag == "mstts:express-as":
+                degree = ssml_prosody.intensity(attrs.get("styledegree", "1"))
+                own = Tone(style=attrs["style"].strip(), intensity=degree)
+            elif tag == "prosody" and {"pitch", "range", "volume"} & attrs.keys():
+                own = Tone(
+                    adjust=Targets(
+                        pitch_st=ssml_prosody.pitch_st(attrs.get("pitch", "default")),
+                        range=ssml_prosody.range_factor(attrs.get("range", "default")),
+                        gain_db=ssml_prosody.volume_db(attrs.get("volume", "default")),
+                    )
+                )
+            else:
+                return inherited
+        except (ValueError, InvalidOptionError) as e:
+            raise self.error(str(e), tag) from None
+        return inherited.within(own) if inherited else own
 
     def _break_ms(self, attrs: dict[str, str]) -> int:
         if "time" in attrs:
@@ -196,7 +224,7 @@ class _Parser:
                 raise self.error("<break> must be empty")
         else:
             try:
-                self.stream.extend(from_text(_collapse(text), frame.rate, frame.hint))
+                self.stream.extend(from_text(_collapse(text), frame.rate, frame.hint, frame.tone))
             except InvalidOptionError as e:
                 raise self.error(str(e)) from None
 
@@ -209,13 +237,15 @@ class _Parser:
             self._say_as(frame, content)
         elif tag == "sub":
             alias = "".join(a.text for a in char_atoms(_collapse(frame.attrs["alias"]).strip()))
-            self.stream.append(Atom(alias, content, frame.rate, frame.hint, fixed=True))
+            self.stream.append(Atom(alias, content, frame.rate, frame.hint, fixed=True, tone=frame.tone))
         elif tag == "phoneme":
             try:
                 pinyin = spread(content, parse_syllables(frame.attrs["ph"]))
             except InvalidOptionError as e:
                 raise self.error(str(e), tag, frame.line) from None
-            self.stream.append(Atom(content, content, frame.rate, frame.hint, pinyin=pinyin, fixed=True))
+            self.stream.append(
+                Atom(content, content, frame.rate, frame.hint, pinyin=pinyin, fixed=True, tone=frame.tone)
+            )
         elif tag == "s":
             self.stream.append(Mark("sentence"))
         elif tag == "p":
@@ -236,7 +266,9 @@ class _Parser:
         if bad:
             raise self.error(f"say-as {kind} content {written!r} is not {bad}", "say-as", frame.line)
         self.stream.append(
-            Atom(content, written, frame.rate, frame.hint, fixed=True, say_as=SayAs(kind, fmt))
+            Atom(
+                content, written, frame.rate, frame.hint, fixed=True, say_as=SayAs(kind, fmt), tone=frame.tone
+            )
         )
 
 

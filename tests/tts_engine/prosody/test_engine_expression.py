@@ -6,7 +6,7 @@ import pytest
 
 from tts_engine.audio import dsp
 from tts_engine.engine import Engine
-from tts_engine.errors import InvalidOptionError
+from tts_engine.errors import InvalidOptionError, SSMLError
 from tts_engine.prosody.controls import PITCH_ST, Controls
 from tts_engine.prosody.expression import Expression
 from tts_engine.prosody.styles import StyleBook
@@ -126,3 +126,28 @@ def test_styles_from_settings_reach_the_engine() -> None:
     quiet = engine.synthesize(TEXT, "test-tone", styled("whisper"))
     rate = plain.sample_rate
     assert speech_lufs(quiet.samples, rate) - speech_lufs(plain.samples, rate) == pytest.approx(-10, abs=0.5)
+
+
+def test_ssml_styles_and_prosody_apply_to_their_own_text() -> None:
+    engine = make_engine(ToneBackend())
+    ns = 'xmlns:mstts="https://www.w3.org/2001/mstts"'
+    ssml = (
+        f"<speak {ns}>平常的一句话。<mstts:express-as style='angry'>"
+        "<prosody pitch='+2st' volume='+2dB'>生气的一句话。</prosody></mstts:express-as></speak>"
+    )
+    chunks = list(engine.stream(ssml, "test-tone"))
+    rate = chunks[0].sample_rate
+    plain = np.concatenate([c.samples for c in chunks if c.sentence.index == 0])
+    angry = np.concatenate([c.samples for c in chunks if c.sentence.index == 1])
+    targets = StyleBook().get("angry").targets
+    st = 12 * np.log2(median_hz(angry, rate) / median_hz(plain, rate))
+    assert st == pytest.approx(targets.pitch_st + 2, abs=0.3)
+    assert speech_lufs(angry, rate) - speech_lufs(plain, rate) == pytest.approx(targets.gain_db + 2, abs=0.5)
+
+
+def test_an_unknown_ssml_style_is_an_ssml_error_naming_the_tag() -> None:
+    engine = make_engine(ToneBackend())
+    ssml = "<speak><mstts:express-as style='sleepy'>好。</mstts:express-as></speak>"
+    with pytest.raises(SSMLError, match="unknown style 'sleepy'") as info:
+        engine.prepare(ssml, "test-tone")
+    assert info.value.tag == "mstts:express-as"
