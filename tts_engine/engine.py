@@ -159,7 +159,11 @@ class Engine:
         for p in pieces:
             texts[p.sentence] = texts.get(p.sentence, "") + p.display
         rate = options.sample_rate or info.sample_rate
-        return Plan(info, routes, rate, options, texts, rendition)
+        plan = Plan(info, routes, rate, options, texts, rendition)
+        if options.expression.duration_s is not None:
+            self.load(info.id)  # its measured pace tells whether the text fits the duration
+            rendition.check_duration(self._needs(plan), self._pace(info))
+        return plan
 
     def _route(self, info: VoiceInfo, piece: Piece, options: SynthesisOptions) -> str:
         if piece.is_silence or piece.lang in info.languages:
@@ -303,13 +307,20 @@ class Engine:
         if not plan.rendition.expression.fitted:
             return None
         self.load(plan.voice.id)
+        return plan.rendition.fitter(self._needs(plan), plan.sample_rate, self._pace(plan.voice))
+
+    def _needs(self, plan: Plan) -> list[tuple[str, float, float]]:
+        """Each piece's text, speed and pause (ms), as the duration fitter plans them."""
         needs = []
         for route in plan.routes:
             targets = plan.rendition.targets(route.piece.tone)
             speed = self._speed(plan, route.piece, targets.rate)
             needs.append((route.piece.text, speed, route.piece.pause_ms * targets.pause))
-        pace = self._paces.get(plan.voice.id, DEFAULT_MS_PER_UNIT.get(plan.voice.language, 220.0))
-        return plan.rendition.fitter(needs, plan.sample_rate, pace)
+        return needs
+
+    def _pace(self, info: VoiceInfo) -> float:
+        """Natural ms per syllable: measured when the voice loaded, else a typical figure."""
+        return self._paces.get(info.id, DEFAULT_MS_PER_UNIT.get(info.language, 220.0))
 
     def stream(
         self, text: str, voice_id: str, options: SynthesisOptions | None = None

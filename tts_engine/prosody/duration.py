@@ -17,12 +17,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tts_engine.audio import dsp
+from tts_engine.errors import InvalidOptionError
 
 MIN_SPEED, MAX_SPEED = 0.5, 2.0  # the engine's; a duration asks no more of a model than a user may
 PAUSE_BOUNDS = (0.5, 2.0)  # a pause may shrink to half or grow to twice its length to absorb a miss
 RESYNTH_MISS = 0.08  # a model run this far off its share is run again at the corrected rate
 PRIOR_UNITS = 6.0  # how many syllables the calibrated pace counts for against those heard
 DEFAULT_MS_PER_UNIT = {"zh": 230.0, "en": 200.0}
+# duration_s is refused this far from the estimated natural length: a little wider than the
+# 0.5-2.0 a ratio may ask, as the estimate (syllables times the voice's pace) is off by ~10 %.
+MIN_FIT, MAX_FIT = 0.4, 2.5
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[A-Za-z']+|\d")
 _VOWELS = re.compile(r"[aeiouy]+", re.I)
@@ -49,6 +53,24 @@ class Need:
     units: float
     speed: float
     pause_ms: float
+
+
+def natural_ms(needs: Sequence[Need], ms_per_unit: float) -> float:
+    """About how long the pieces take unfitted."""
+    return sum(n.units * ms_per_unit / n.speed + n.pause_ms for n in needs)
+
+
+def check_target(duration_s: float, estimate_ms: float) -> None:
+    """Refuse a duration the speech cannot be fitted to without sounding broken."""
+    natural_s = estimate_ms / 1000.0
+    if natural_s <= 0 or MIN_FIT * natural_s <= duration_s <= MAX_FIT * natural_s:
+        return
+    raise InvalidOptionError(
+        f"duration_s {duration_s:g} is {duration_s / natural_s:.2g} times the text's natural length "
+        f"(about {natural_s:.1f} s); it must be {MIN_FIT:g}-{MAX_FIT:g} times that, "
+        f"{MIN_FIT * natural_s:.1f}-{MAX_FIT * natural_s:.1f} s",
+        "duration_s",
+    )
 
 
 @dataclass

@@ -18,7 +18,7 @@ from tts_engine.audio import pitch
 from tts_engine.errors import InvalidOptionError, SSMLError
 
 from .controls import Controls
-from .duration import Fitter, Need, units
+from .duration import Fitter, Need, check_target, natural_ms, units
 from .expression import Expression
 from .styles import StyleBook
 from .targets import NEUTRAL, Targets
@@ -57,6 +57,14 @@ class Rendition:
         if tone.style is not None:
             base = self.book.targets(tone.style, tone.intensity).then(self.expression.adjust)
         return base.then(tone.adjust)
+
+    def check_duration(self, needs: Sequence[tuple[str, float, float]], ms_per_unit: float) -> None:
+        """Refuse a duration_s too far from the natural length of pieces given as (text, speed, pause ms)."""
+        if self.expression.duration_s is not None:
+            estimate = natural_ms(
+                [Need(units(text), speed, pause) for text, speed, pause in needs], ms_per_unit
+            )
+            check_target(self.expression.duration_s, estimate)
 
     def fitter(
         self, needs: Sequence[tuple[str, float, float]], sample_rate: int, ms_per_unit: float

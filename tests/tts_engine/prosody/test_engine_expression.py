@@ -5,7 +5,7 @@ import parselmouth
 import pytest
 
 from tts_engine.audio import dsp
-from tts_engine.engine import Engine
+from tts_engine.engine import CALIBRATION, Engine
 from tts_engine.errors import InvalidOptionError, SSMLError
 from tts_engine.prosody.controls import PITCH_ST, Controls
 from tts_engine.prosody.expression import Expression
@@ -112,11 +112,14 @@ def test_bad_expression_fails_before_any_synthesis() -> None:
         (styled("sleepy"), "style"),
         (styled("sad", 3), "intensity"),
         (styled("sad", duration_s=0), "duration_s"),
+        (styled("neutral", duration_s=60), "duration_s"),  # 30 syllables are not a minute of speech
+        (styled("neutral", duration_s=0.5), "duration_s"),
     ]:
         with pytest.raises(InvalidOptionError) as info:
             engine.prepare(TEXT, "test-tone", options)
         assert info.value.field == field
-    assert voice.calls == []
+    # only the level and pace calibration ran (a duration needs the voice's pace), nothing of TEXT
+    assert {p.text for p, _, _ in voice.calls} <= {CALIBRATION["zh"]}
 
 
 def test_styles_from_settings_reach_the_engine() -> None:
