@@ -15,6 +15,7 @@ from connectors.audiobook.cli import batch as audiobook_batch
 from connectors.feishu.cli import app as feishu_app
 from tts_engine.audio.codecs import FORMATS, seal_file
 from tts_engine.errors import TTSError
+from tts_engine.prosody.expression import Expression
 from tts_engine.types import AudioChunk, SynthesisOptions
 
 from .cli_support import ConfigOption, err, fail, settings_or_fail
@@ -96,6 +97,19 @@ def say(
     ssml: Annotated[
         bool | None, typer.Option("--ssml/--no-ssml", help="Force SSML parsing on or off.")
     ] = None,
+    style: Annotated[
+        str,
+        typer.Option(
+            help="Speaking style: cheerful, sad, angry, calm, serious, gentle (see `voxflow styles`)."
+        ),
+    ] = "neutral",
+    intensity: Annotated[float, typer.Option(help="How strongly to apply the style, 0–1.")] = 1.0,
+    duration_s: Annotated[
+        float | None, typer.Option("--duration-s", help="Make the audio exactly this many seconds long.")
+    ] = None,
+    duration_ratio: Annotated[
+        float | None, typer.Option(help="Make the audio this many times its natural length (0.5–2.0).")
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Speak TEXT (or --file) into an audio file, streaming it as it is synthesized."""
@@ -110,7 +124,8 @@ def say(
     try:
         engine = build_engine(settings)
         voice_id = voice or default_voice_for(engine, content)
-        options = SynthesisOptions(speed=speed, sample_rate=sample_rate, ssml=ssml)
+        expression = Expression(style, intensity, duration_s, duration_ratio)
+        options = SynthesisOptions(speed=speed, sample_rate=sample_rate, ssml=ssml, expression=expression)
         plan = engine.prepare_encoded(content, voice_id, fmt, options)
         to_stdout = str(output) == "-"
         tmp = output.with_name(output.name + ".part")
@@ -159,6 +174,20 @@ def say(
         fail("interrupted", 130)
     finally:
         Path(str(output) + ".part").unlink(missing_ok=True)
+
+
+@app.command()
+def styles(config: ConfigOption = None) -> None:
+    """List the speaking styles and their prosody targets at intensity 1."""
+    from tts_engine.prosody.styles import StyleBook
+
+    settings = settings_or_fail(config)
+    table = Table("style", "aliases", "pitch (st)", "range", "rate", "loudness (dB)", "pauses", "description")
+    for s in StyleBook.from_settings(settings.engine.styles).styles():
+        t = s.targets
+        numbers = (f"{t.pitch_st:+g}", f"{t.range:g}×", f"{t.rate:g}×", f"{t.gain_db:+g}", f"{t.pause:g}×")
+        table.add_row(s.name, ", ".join(s.aliases), *numbers, s.description)
+    Console().print(table)
 
 
 @app.command()

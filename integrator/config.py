@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connectors.config import HOOK_NAME, AudiobookConfig, CallbacksConfig, FeedsConfig, HookConfig
 from connectors.feishu.config import FeishuConfig
+from tts_engine.errors import InvalidOptionError
+from tts_engine.prosody.styles import StyleBook
 
 ENV_FILE = "VOXFLOW_CONFIG"
 
@@ -29,6 +31,16 @@ class EngineConfig(BaseModel):
     device: str = Field("auto", pattern="^(auto|cpu|cuda)$")
     target_lufs: float = -20.0
     voices: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Speaking styles: tune the built-in ones or add your own (README, "Speaking styles").
+    styles: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check_styles(self) -> EngineConfig:
+        try:
+            StyleBook.from_settings(self.styles)
+        except InvalidOptionError as exc:
+            raise ValueError(f"engine.{exc}") from None
+        return self
 
 
 class VoiceLimits(BaseModel):

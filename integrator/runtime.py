@@ -6,6 +6,7 @@ import os
 
 from tts_engine.backends.catalog import builtin_backends, voice_infos
 from tts_engine.engine import Engine
+from tts_engine.prosody.styles import StyleBook
 from tts_engine.registry import VoiceRegistry
 from tts_engine.text import Lexicon
 
@@ -30,6 +31,7 @@ def build_engine(settings: Settings) -> Engine:
         max_chars=cfg.max_chars,
         lexicon=lexicon,
         target_lufs=cfg.target_lufs,
+        styles=StyleBook.from_settings(cfg.styles),
     )
 
 
@@ -46,6 +48,7 @@ def _test_engine(spec: str, settings: Settings) -> Engine:
         default_voices={"zh": voice.info.id, "en": voice.info.id},
         max_chars=settings.engine.max_chars,
         target_lufs=settings.engine.target_lufs,
+        styles=StyleBook.from_settings(settings.engine.styles),
     )
 
 

@@ -110,14 +110,17 @@ def from_tts_error(
     """``text_param`` names the request field that held the text (``input`` on the OpenAI route)."""
     param: str | None = None
     extra: dict[str, Any] = {}
-    if isinstance(exc, UnknownVoiceError):
+    status = tts_status(exc)
+    if isinstance(exc, InvalidOptionError) and exc.field:
+        status, param = 422, exc.field  # a request field with a bad value (style, duration_s, …)
+    elif isinstance(exc, UnknownVoiceError):
         param = "voice"
         extra["known_voices"] = sorted(known_voices or [])
     elif isinstance(exc, (EmptyTextError, TextTooLongError, SSMLError, UnsupportedLanguageError)):
         param = text_param
     elif isinstance(exc, InvalidOptionError):
         param = next((p for p in ("speed", "sample_rate") if p in str(exc)), None)
-    return ApiError(tts_status(exc), exc.code, str(exc), param=param, extra=extra)
+    return ApiError(status, exc.code, str(exc), param=param, extra=extra)
 
 
 def from_busy(exc: Busy) -> ApiError:

@@ -17,7 +17,7 @@ from integrator.config import Settings, load_settings
 from integrator.jobs import api as jobs_api
 from tts_engine.engine import Engine
 
-from . import errors, health, openai_compat, tts, voices, web, websocket
+from . import errors, health, openai_compat, styles, tts, voices, web, websocket
 from .auth import PUBLIC_PATHS, APIKeyMiddleware, configured_keys
 from .limits import BodyLimitMiddleware
 from .metrics import RequestMetricsMiddleware
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.install(app)
     app.include_router(health.router)
     app.include_router(tts.router)
+    app.include_router(styles.router)
     app.include_router(openai_compat.router)
     app.include_router(websocket.router)
     web.install(app)

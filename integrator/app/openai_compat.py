@@ -1,8 +1,10 @@
 """``POST /v1/audio/speech`` as OpenAI's audio API has it, so the official SDKs work unchanged.
 
 Differences, on purpose: ``speed`` outside 0.5–2.0 (but inside OpenAI's 0.25–4.0) is clamped
-and the applied value returned in ``X-Voxflow-Speed``; ``instructions`` is ignored; ``sse``
-works with every model; the response always streams (chunked) as audio is made.
+and the applied value returned in ``X-Voxflow-Speed``; ``instructions`` is read by a small fixed
+set of rules (tts_engine.prosody.instructions) and what it applied returned in
+``X-Voxflow-Instructions``; ``sse`` works with every model; the response always streams (chunked)
+as audio is made.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 import math
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -19,6 +23,7 @@ from starlette.responses import Response
 from tts_engine.audio.codecs import MEDIA_TYPES
 from tts_engine.engine import MAX_SPEED, MIN_SPEED
 from tts_engine.errors import TTSError
+from tts_engine.prosody.instructions import read as read_instructions
 from tts_engine.types import SynthesisOptions
 
 from .errors import ApiError, error_responses, from_tts_error
@@ -50,6 +55,11 @@ SSE_MEDIA_TYPE = "text/event-stream"
                     "description": "Speed applied after clamping",
                     "schema": {"type": "number"},
                 },
+                "X-Voxflow-Instructions": {
+                    "description": "What `instructions` applied (`style=calm; intensity=0.7; rate=0.85`, "
+                    "or `none`); absent without instructions",
+                    "schema": {"type": "string"},
+                },
             },
         },
         **error_responses(400, 401, 413, 422, 503),
@@ -69,6 +79,9 @@ async def create_speech(body: SpeechRequest, service: ServiceDep) -> Response:
     fmt = body.response_format
     speed = min(MAX_SPEED, max(MIN_SPEED, body.speed))
     options = SynthesisOptions(speed=speed, sample_rate=OPENAI_PCM_RATE if fmt == "pcm" else None)
+    reading = read_instructions(body.instructions, engine.styles) if body.instructions else None
+    if reading is not None:
+        options = replace(options, expression=reading.expression)
     try:
         voice_id = resolve_openai_voice(
             engine, service.settings.server, body.voice_name, body.model, body.input
@@ -86,6 +99,8 @@ async def create_speech(body: SpeechRequest, service: ServiceDep) -> Response:
         "X-Voxflow-Sample-Rate": str(plan.sample_rate),
         "X-Voxflow-Speed": f"{speed:g}",
     }
+    if reading is not None:
+        headers["X-Voxflow-Instructions"] = quote(reading.header(), safe="=; +-.")
     if body.stream_format == "sse":
         content, media_type = sse_events(stream, len(body.input)), SSE_MEDIA_TYPE
         headers["Cache-Control"] = "no-cache"

@@ -8,13 +8,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tts_engine.engine import MAX_RATE, MAX_SPEED, MIN_RATE, MIN_SPEED
 
+from .expressive import ExpressionFields
+
 Format = Literal["pcm", "wav", "mp3", "opus", "flac", "aac"]
 OpenAIFormat = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
 OPENAI_PCM_RATE = 24000
 OPENAI_MIN_SPEED, OPENAI_MAX_SPEED = 0.25, 4.0
 
 
-class TTSRequest(BaseModel):
+class TTSRequest(ExpressionFields):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"text": "会议定于下午三点开始。", "format": "mp3"}]},
@@ -64,7 +66,12 @@ class SpeechRequest(BaseModel):
     voice: str | VoiceRef = Field(
         description="An OpenAI voice name (mapped per language of the input) or a Voxflow voice id."
     )
-    instructions: str | None = Field(None, description="Accepted and ignored.")
+    instructions: str | None = Field(
+        None,
+        max_length=4096,
+        description="Style, pace, loudness and pitch in words (用开心的语气, speak calmly and slowly); "
+        "what was applied comes back in X-Voxflow-Instructions. See the README, Instructions.",
+    )
     response_format: OpenAIFormat = Field("mp3", description="`pcm` is 24 kHz s16le mono, as OpenAI's.")
     speed: float = Field(
         1.0,

@@ -66,7 +66,12 @@ async def synthesize(body: TTSRequest, service: ServiceDep) -> Response:
     received_at = time.perf_counter()
     text = body.content
     voice_id = resolve_voice(service.engine, body.voice, text)
-    options = SynthesisOptions(speed=body.speed, sample_rate=body.sample_rate, ssml=body.ssml is not None)
+    options = SynthesisOptions(
+        speed=body.speed,
+        sample_rate=body.sample_rate,
+        ssml=body.ssml is not None,
+        expression=body.expression(),
+    )
     plan = await service.prepare(text, voice_id, body.format, options)
     slot = await service.admission.acquire(voice_id)
     assert slot is not None

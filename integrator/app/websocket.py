@@ -296,7 +296,9 @@ class Session:
                 sample_rate=request.sample_rate,
                 ssml=request.ssml is not None,
                 cancel=job.cancel,
+                expression=request.expression(),
             )
+            options.expression.check(engine.styles)  # text in pieces is checked sentence by sentence
             if request.incremental:
                 # The voice follows the language of the first sentence when the client names none.
                 while not (job.backlog or job.flushed or job.cancel.is_set()):

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from tts_engine.engine import MAX_RATE, MAX_SPEED, MIN_RATE, MIN_SPEED
 
+from .expressive import ExpressionFields
+
 RequestId = Annotated[str, Field(min_length=1, max_length=128)]
 
 
@@ -15,9 +17,10 @@ class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Synthesize(_Message):
+class Synthesize(_Message, ExpressionFields):
     """Start a request. With ``incremental: true`` the text comes in ``append`` messages (``text``,
-    if given, is the first piece) and the request ends at ``flush``."""
+    if given, is the first piece) and the request ends at ``flush``; each sentence is then fitted
+    to ``duration_ratio`` on its own, and ``duration_s`` (which needs the whole text) is refused."""
 
     type: Literal["synthesize"]
     request_id: RequestId | None = None
@@ -34,6 +37,8 @@ class Synthesize(_Message):
         if self.incremental:
             if self.ssml is not None:
                 raise ValueError("'ssml' cannot arrive in pieces; send it whole without 'incremental'")
+            if self.duration_s is not None:
+                raise ValueError("'duration_s' needs the whole text; with 'incremental' use 'duration_ratio'")
         elif (self.text is None) == (self.ssml is None):
             raise ValueError("give exactly one of 'text' or 'ssml' (or set 'incremental' and send 'append')")
         return self

@@ -20,6 +20,7 @@ from tests.integrator.servekit import (
     tone_settings,
     tone_voices,
 )
+from tts_engine.prosody.expression import Expression
 from tts_engine.types import SynthesisOptions
 
 EN = "The meeting starts at three. Please be on time."
@@ -80,7 +81,11 @@ def test_sse_stream_carries_base64_audio_and_usage(server: Running) -> None:
     assert usage["input_tokens"] == len(ZH)
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"] > len(ZH)
     audio = b"".join(base64.b64decode(e["audio"]) for e in deltas)
-    assert len(audio) == 2 * round(expected_s(server, ZH, "tone-zh", sample_rate=24000) * 24000)
+    # "Speak cheerfully." reads as the cheerful style at intensity 0.7 (X-Voxflow-Instructions)
+    assert response.headers["x-voxflow-instructions"] == "style=cheerful; intensity=0.7"
+    cheerful = Expression(style="cheerful", intensity=0.7)
+    want = expected_s(server, ZH, "tone-zh", sample_rate=24000, expression=cheerful)
+    assert len(audio) == 2 * round(want * 24000)
 
 
 def test_sse_with_mp3_decodes(server: Running) -> None:
