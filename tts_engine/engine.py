@@ -16,7 +16,7 @@ from .audio.codecs import open_encoder, output_rate
 from .backend import Backend
 from .errors import InvalidOptionError, SynthesisCancelled, UnsupportedLanguageError
 from .prosody import realise
-from .prosody.duration import DEFAULT_MS_PER_UNIT, Fitter, units
+from .prosody.duration import DEFAULT_MS_PER_UNIT, Fitter, pace
 from .prosody.styles import StyleBook
 from .registry import VoiceRegistry
 from .text import Lexicon, Piece, analyze
@@ -134,7 +134,7 @@ class Engine:
                 with backend.turns.turn():
                     audio = backend.synthesize(piece, 1.0)
                 self._gains[voice_id] = dsp.gain_for_target(audio, backend.info.sample_rate, self.target_lufs)
-                self._paces[voice_id] = 1000.0 * len(audio) / backend.info.sample_rate / units(piece.text)
+                self._paces[voice_id] = pace(1000.0 * len(audio) / backend.info.sample_rate, piece.text)
                 log.info("voice %s loaded, level gain %.2f", voice_id, self._gains[voice_id])
             return self._gains[voice_id]
 
@@ -181,6 +181,7 @@ class Engine:
         cancel = plan.options.cancel or threading.Event()
         out: queue.Queue[tuple[Route, np.ndarray] | BaseException | None] = queue.Queue(self.lookahead)
         stop = threading.Event()
+        fit = self._fitter(plan)
 
         def gone() -> bool:
             return cancel.is_set() or stop.is_set()
@@ -199,7 +200,6 @@ class Engine:
             # turns by that deadline, so a listener about to run dry goes before one far ahead.
             asked, first_ready, made_s = time.monotonic(), 0.0, 0.0
             try:
-                fit = self._fitter(plan)
                 for route in plan.routes:
                     if gone():
                         return
@@ -238,7 +238,7 @@ class Engine:
                     sentence=timing,
                     final=last_index[sentence] == i,
                     voice_id=route.voice_id,
-                    extra={"piece": route.piece.display},
+                    extra={"piece": route.piece.display, **_fitted(fit, i)},
                 )
                 offset += duration
         finally:
@@ -357,6 +357,11 @@ class Engine:
         tail = encoder.finish()
         if tail:
             yield tail
+
+
+def _fitted(fit: Fitter | None, index: int) -> dict[str, object]:
+    """What duration fitting did to a plan's piece ``index``, for AudioChunk.extra."""
+    return {"fit": fit.reports[index].as_dict()} if fit else {}
 
 
 class EngineVoice(Voice):

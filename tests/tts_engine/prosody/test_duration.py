@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tts_engine.prosody.duration import PAUSE_BOUNDS, Fitter, Need, units
+from tts_engine.prosody.duration import PAUSE_BOUNDS, PIECE_MS, Fitter, Need, units
 
 RATE = 16000
 
@@ -14,7 +14,7 @@ def test_units_count_syllables_in_both_scripts() -> None:
 
 
 class FakeModel:
-    """Speaks ``ms_per_unit`` per syllable (times ``error``) divided by the speed; records speeds."""
+    """Speaks PIECE_MS plus ``ms_per_unit`` per syllable (times ``error``), divided by the speed."""
 
     def __init__(self, ms_per_unit: float, error: float = 1.0) -> None:
         self.ms_per_unit = ms_per_unit
@@ -24,7 +24,7 @@ class FakeModel:
     def speaker(self, syllables: float):  # type: ignore[no-untyped-def]
         def speak(speed: float) -> np.ndarray:
             self.speeds.append(speed)
-            n = round(syllables * self.ms_per_unit * self.error / speed * RATE / 1000)
+            n = round((PIECE_MS + syllables * self.ms_per_unit * self.error) / speed * RATE / 1000)
             return np.full(n, 0.1, np.float32)
 
         return speak
@@ -49,7 +49,7 @@ def test_a_target_in_seconds_is_met_to_the_sample(error: float, target_s: float)
 def test_the_model_rate_does_the_work_when_the_pace_is_known() -> None:
     needs = [Need(10, 1.0, 200), Need(10, 1.0, 0)]
     model = FakeModel(200)
-    natural_ms = 2 * 10 * 200 + 200
+    natural_ms = 2 * (PIECE_MS + 10 * 200) + 200
     fitter = Fitter(needs, RATE, 200, target_ms=0.8 * natural_ms)
     fit_all(fitter, model, needs)
     assert all(r.runs == 1 for r in fitter.reports)
@@ -69,10 +69,13 @@ def test_a_wrong_pace_is_corrected_by_a_second_run_then_pause_then_stretch() -> 
     assert abs(first.stretch - 1) < 0.02
     # later pieces learn the pace and need one run
     assert fitter.reports[-1].runs == 1
+    # pauses follow the overall factor, moved at most within PAUSE_BOUNDS to absorb a miss
+    factor = 6000 / sum(PIECE_MS + n.units * 200 * 1.3 + n.pause_ms for n in needs)
     low, high = PAUSE_BOUNDS
     for report, need in zip(fitter.reports, needs, strict=True):
         if need.pause_ms:
-            assert low * need.pause_ms - 1 <= report.pause_ms <= high * need.pause_ms + 1
+            fitted = factor * need.pause_ms
+            assert 0.9 * low * fitted <= report.pause_ms <= 1.1 * high * fitted
 
 
 def test_a_ratio_is_met_per_piece_against_its_natural_length() -> None:
