@@ -2,7 +2,7 @@
 land where it was asked?
 
     .venv/bin/python bench/prosody.py [--voices ID ... | all] [--sentences N] [--no-whisper]
-                                      [--part styles|duration|pitch] [--json FILE]
+                                      [--part styles|duration|pitch|fit] [--json FILE]
 
 Styles: each style at intensity 0.5 and 1 against neutral on held-out sentences (not the ones the
 targets were tuned on), heard by Praat: median pitch (semitones), pitch range (10th-90th
@@ -13,6 +13,7 @@ against the documented sizes (cheerful >= +2 st and >= 1.2x range; sad <= -1.5 s
 Duration: 30 requests per voice with duration_s from 0.6x to 1.6x the natural length, each within
 ±2 % or ±40 ms; also how the fitter got there (model runs, pause change, time-stretch).
 Pitch: PSOLA (the engine's) against WORLD on the same neutral speech (Whisper, DNSMOS, speed).
+Fit: speech fitted to 0.7x and 1.4x by the engine against a plain time-stretch (Whisper, DNSMOS).
 
 Each voice runs in its own subprocess. Timings are noisy on a shared machine.
 """
@@ -155,6 +156,40 @@ def duration_part(engine: Any, voice_id: str, texts: list[str], requests: int = 
     return {"duration": results, "ratio_errors": ratio_errors}
 
 
+def fit_part(engine: Any, voice_id: str, texts: list[str], lang: str) -> dict[str, Any]:
+    """Speech fitted to 0.7x and 1.4x its length: the engine's way (model rate, pauses, then a
+    stretch) against a time-stretch of the natural speech alone; Whisper and DNSMOS on each."""
+    from speech_check import dnsmos, error_rate, transcribe
+
+    from tts_engine.audio import dsp
+    from tts_engine.prosody.expression import Expression
+    from tts_engine.types import SynthesisOptions
+
+    def judge(text: str, samples: Any, rate: int) -> tuple[float | None, float]:
+        err = None if voice_id in WHISPER_DEAF else error_rate(text, transcribe(samples, rate, lang), lang)
+        return err, dnsmos(samples, rate)
+
+    rows: dict[str, list[tuple[float | None, float]]] = {}
+    for text in texts:
+        natural = engine.synthesize(text, voice_id)
+        rows.setdefault("natural", []).append(judge(text, natural.samples, natural.sample_rate))
+        for factor in (0.7, 1.4):
+            fitted = engine.synthesize(
+                text, voice_id, SynthesisOptions(expression=Expression(duration_ratio=factor))
+            )
+            rows.setdefault(f"engine {factor}x", []).append(judge(text, fitted.samples, fitted.sample_rate))
+            stretched = dsp.time_stretch(natural.samples, natural.sample_rate, 1.0 / factor)
+            rows.setdefault(f"stretch only {factor}x", []).append(judge(text, stretched, natural.sample_rate))
+    out = {}
+    for key, values in rows.items():
+        errs = [e for e, _ in values if e is not None]
+        out[key] = {
+            "error": statistics.fmean(errs) if errs else None,
+            "dnsmos": statistics.fmean(d for _, d in values),
+        }
+    return {"fit": out}
+
+
 def pitch_part(engine: Any, voice_id: str, texts: list[str], lang: str) -> dict[str, Any]:
     """PSOLA against WORLD (pyworld, dio + stonemask) moving +3 st / 1.4x and -2.5 st / 0.7x."""
     import numpy as np
@@ -220,6 +255,8 @@ def measure(voice_id: str, part: str, sentences: int, whisper: bool) -> dict[str
         result |= duration_part(engine, voice_id, texts)
     if part == "pitch":
         result |= pitch_part(engine, voice_id, texts, lang)
+    if part == "fit":
+        result |= fit_part(engine, voice_id, texts, lang)
     return result
 
 
@@ -276,6 +313,10 @@ def report(r: dict[str, Any]) -> list[str]:
             f"max {100 * max(r['ratio_errors']):.1f} %"
         )
         failures += [f"{voice}: duration {d['target_s']:.2f}s got {d['got_s']:.2f}s" for d in bad]
+    if "fit" in r:
+        print(f"\n{voice}: fitted to a length (Whisper error, DNSMOS)")
+        for key, m in r["fit"].items():
+            print(f"  {key:<18} err {_num(m['error']):>6} DNSMOS {m['dnsmos']:.2f}")
     if "pitch" in r:
         print(f"\n{voice}: pitch by signal processing")
         for key, m in r["pitch"].items():
@@ -295,7 +336,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--voices", nargs="*", default=DEFAULT_VOICES, help="voice ids, or 'all'")
     ap.add_argument("--sentences", type=int, default=10)
-    ap.add_argument("--part", choices=["styles", "duration", "all", "pitch"], default="all")
+    ap.add_argument("--part", choices=["styles", "duration", "all", "pitch", "fit"], default="all")
     ap.add_argument("--no-whisper", action="store_true")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--child", help=argparse.SUPPRESS)
