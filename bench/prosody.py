@@ -5,11 +5,12 @@ land where it was asked?
                                       [--part styles|duration|pitch|fit] [--json FILE]
 
 Styles: each style at intensity 0.5 and 1 against neutral on held-out sentences (not the ones the
-targets were tuned on), heard by Praat: median pitch (semitones), pitch range (10th-90th
-percentile), rate (natural length / styled length) and loudness (dB over speech frames); checked
-against the documented sizes (cheerful >= +2 st and >= 1.2x range; sad <= -1.5 st, <= 0.8x range,
-<= 0.9x rate; angry >= +3 dB and >= 1.05x rate; calm <= 0.85x range and <= 0.95x rate; intensity
-0.5 between), and Whisper's error at intensity 1 within 0.03 of neutral's.
+targets were tuned on), heard by Praat, medians over the sentences: median pitch (semitones),
+pitch range (10th-90th percentile), rate (natural length / styled length) and loudness (dB over
+speech frames). Checked against the documented sizes (cheerful >= +2 st and >= 1.2x range; sad
+<= -1.5 st, <= 0.8x range, <= 0.9x rate; angry >= +3 dB and >= 1.05x rate; calm <= 0.85x range
+and <= 0.95x rate; intensity 0.5 between), and Whisper's error at intensity 1 within 0.03 of
+neutral's.
 Duration: 30 requests per voice with duration_s from 0.6x to 1.6x the natural length, each within
 ±2 % or ±40 ms; also how the fitter got there (model runs, pause change, time-stretch).
 Pitch: PSOLA (the engine's) against WORLD on the same neutral speech (Whisper, DNSMOS, speed).
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 import subprocess
 import sys
@@ -76,13 +76,9 @@ def texts_for(voice_id: str, n: int) -> tuple[list[str], str]:
 
 
 def average(moves: list[dict[str, float]]) -> dict[str, float]:
-    """Means over sentences: arithmetic for semitones and decibels, geometric for factors."""
-    out = {}
-    for key in ("pitch_st", "gain_db"):
-        out[key] = statistics.fmean(m[key] for m in moves)
-    for key in ("range", "rate"):
-        out[key] = math.exp(statistics.fmean(math.log(m[key]) for m in moves))
-    return out
+    """Medians over sentences: a pitch tracker's octave error on one sentence (Piper's random
+    prosody shows them) would sway a mean."""
+    return {key: statistics.median(m[key] for m in moves) for key in ("pitch_st", "gain_db", "range", "rate")}
 
 
 def styles_part(engine: Any, voice_id: str, texts: list[str], lang: str, whisper: bool) -> dict[str, Any]:
