@@ -71,7 +71,7 @@ async def create_speech(body: SpeechRequest, service: ServiceDep) -> Response:
     options = SynthesisOptions(speed=speed, sample_rate=OPENAI_PCM_RATE if fmt == "pcm" else None)
     try:
         voice_id = resolve_openai_voice(
-            engine, service.settings.server, body.voice_name, body.model, body.input
+            engine, service.settings.server, body.voice_name, body.model, body.input, ssml=options.ssml
         )
         plan = await service.prepare(body.input, voice_id, fmt, options)
     except TTSError as exc:

@@ -307,14 +307,14 @@ class Session:
                     return
                 if not job.backlog:
                     raise EmptyTextError("the request was flushed without any text to speak")
-                voice_id = resolve_voice(engine, request.voice, " ".join(job.backlog))
+                voice_id = resolve_voice(engine, request.voice, " ".join(job.backlog), ssml=False)
                 plan = None
                 rate = output_rate(
                     request.format, request.sample_rate, engine.registry.info(voice_id).sample_rate
                 )
             else:
                 content = request.text if request.text is not None else request.ssml or ""
-                voice_id = resolve_voice(engine, request.voice, content)
+                voice_id = resolve_voice(engine, request.voice, content, ssml=options.ssml)
                 plan = await service.prepare(content, voice_id, request.format, options)
                 rate = plan.sample_rate
             if not job.cancel.is_set():
