@@ -25,7 +25,7 @@ from tts_engine.errors import EmptyTextError, TextTooLongError, TTSError
 from tts_engine.types import SynthesisOptions
 
 from .admission import Busy, Slot
-from .errors import describe_validation
+from .errors import SYNTHESIS_FAILED, describe_validation
 from .sentences import SentenceBuffer
 from .state import Service, service_of
 from .synthesis import AudioStream
@@ -33,7 +33,6 @@ from .voices import resolve_voice
 from .ws_protocol import Append, Cancel, Flush, Ping, Synthesize, client_message
 
 ROUTE = "/v1/tts/stream"
-SYNTHESIS_FAILED = "synthesis_failed"
 router = APIRouter()
 log = logging.getLogger("voxflow.server")
 
