@@ -58,6 +58,14 @@ def test_a_chunked_answer_that_fails_half_way_is_an_incomplete_read(served: Runn
     assert whole.status_code == 200 and len(whole.content) > 0
 
 
+def test_a_whole_file_that_fails_is_a_500_and_counted(served: Running) -> None:
+    before = failures(served)
+    body = {"text": TEXT, "voice": FAULTY, "format": "wav"}
+    response = httpx.post(f"{served.url}/v1/tts", json=body, timeout=30)
+    assert response.status_code == 500 and response.json()["error"]["code"] == "internal_error"
+    assert failures(served) == before + 1
+
+
 def test_the_openai_sdk_sees_the_audio_stream_break(served: Running) -> None:
     before = failures(served)
     with client(served).audio.speech.with_streaming_response.create(
