@@ -153,6 +153,10 @@ class FeedsConfig(BaseModel):
     listener_queue: int = Field(default=256, ge=4)
     # Audio of jobs waiting for their turn on a busy channel, per channel.
     max_waiting_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    # Seconds of a channel's latest audio a listener who joins hears first (from a sentence start),
+    # and how long an ended narration stays to be heard; at most this much audio is kept per channel.
+    # 0: a joiner starts at the sentence being spoken.
+    replay_s: float = Field(default=60.0, ge=0, le=3600)
 
 
 class AudiobookConfig(BaseModel):

@@ -56,8 +56,8 @@ def links(settings: Settings) -> LinkSigner:
 
 
 def install_routes(app: FastAPI, settings: Settings) -> None:
-    from . import feed
+    from .feeds import route as feeds
     from .webhook import routes
 
     routes.install(app, settings)
-    feed.install(app, settings)
+    feeds.install(app, settings)

@@ -99,7 +99,7 @@ def say(
     config: ConfigOption = None,
 ) -> None:
     """Speak TEXT (or --file) into an audio file, streaming it as it is synthesized."""
-    from .runtime import build_engine, default_voice_for
+    from .runtime import build_engine
 
     settings = settings_or_fail(config)
     content = _read_text(text, file)
@@ -109,7 +109,7 @@ def say(
         fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     try:
         engine = build_engine(settings)
-        voice_id = voice or default_voice_for(engine, content)
+        voice_id = voice or engine.default_voice(content, ssml=ssml)
         options = SynthesisOptions(speed=speed, sample_rate=sample_rate, ssml=ssml)
         plan = engine.prepare_encoded(content, voice_id, fmt, options)
         to_stdout = str(output) == "-"

@@ -189,12 +189,18 @@ def defaults() -> dict[str, Any]:
     return _read_yaml(text, "embedded defaults")
 
 
-def load_settings(path: str | Path | None = None) -> Settings:
-    """Defaults, then ``path`` (or $VOXFLOW_CONFIG, or ./config.yaml when present)."""
-    data = defaults()
+def config_file(path: str | Path | None = None) -> Path | None:
+    """The file settings come from: ``path``, else $VOXFLOW_CONFIG, else ./config.yaml when present."""
     chosen = path or os.environ.get(ENV_FILE)
     if chosen is None and Path("config.yaml").is_file():
         chosen = "config.yaml"
+    return Path(chosen) if chosen is not None else None
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Defaults, then the file :func:`config_file` picks."""
+    data = defaults()
+    chosen = config_file(path)
     if chosen is not None:
         file = Path(chosen)
         if not file.is_file():

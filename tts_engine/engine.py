@@ -14,9 +14,9 @@ import numpy as np
 from .audio import dsp
 from .audio.codecs import open_encoder, output_rate
 from .backend import Backend
-from .errors import InvalidOptionError, SynthesisCancelled, UnsupportedLanguageError
+from .errors import InvalidOptionError, SynthesisCancelled, UnknownVoiceError, UnsupportedLanguageError
 from .registry import VoiceRegistry
-from .text import Lexicon, Piece, analyze
+from .text import Lexicon, Piece, analyze, main_language
 from .text.pinyin import apply_homophones
 from .types import AudioChunk, SentenceTiming, SynthesisOptions, VoiceInfo
 from .voice import Voice
@@ -102,6 +102,15 @@ class Engine:
 
     def voice(self, voice_id: str) -> Voice:
         return EngineVoice(self, self.registry.info(voice_id))
+
+    def default_voice(self, text: str, *, ssml: bool | None = None) -> str:
+        """The voice for a request that names none: the configured one for the language most of
+        ``text`` is in (:func:`~tts_engine.text.main_language`), else the first configured one.
+        Every entry point (CLI, HTTP, OpenAI names, WebSocket, jobs, batches) asks here."""
+        if not self.default_voices:
+            raise UnknownVoiceError("(none given and engine.default_voice is empty)", self.registry.ids())
+        lang = main_language(text, ssml=ssml)
+        return self.default_voices.get(lang) or next(iter(self.default_voices.values()))
 
     def load(self, voice_id: str) -> Backend:
         """Load a voice and measure its level once, so later requests start warm."""

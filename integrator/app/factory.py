@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from connectors import wiring as connectors
 from connectors.feishu import routes as feishu_routes
@@ -54,8 +55,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             warming.cancel()
             jobs.close()
 
-    app = FastAPI(
-        title="Voxflow", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, redoc_url=None
+    # /docs is Swagger UI from fastapi-offline's bundled assets: it works with no network.
+    app = FastAPIOffline(
+        title="Voxflow",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        redoc_url=None,
+        static_url=web.DOCS_ASSETS,
     )
     app.state.service = service
     errors.install(app)

@@ -85,6 +85,13 @@ class Service:
         finally:
             slot.release()
             self.metrics.observe_stream(stream, received_at)
+            if stream.failure is not None:
+                log.error(
+                    "voice %s failed after %.0f ms of audio",
+                    stream.voice_id,
+                    stream.audio_ms,
+                    exc_info=stream.failure,
+                )
 
 
 def service_of(connection: HTTPConnection) -> Service:

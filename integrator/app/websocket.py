@@ -25,7 +25,7 @@ from tts_engine.errors import EmptyTextError, TextTooLongError, TTSError
 from tts_engine.types import SynthesisOptions
 
 from .admission import Busy, Slot
-from .errors import describe_validation
+from .errors import SYNTHESIS_FAILED, describe_validation
 from .sentences import SentenceBuffer
 from .state import Service, service_of
 from .synthesis import AudioStream
@@ -33,7 +33,6 @@ from .voices import resolve_voice
 from .ws_protocol import Append, Cancel, Flush, Ping, Synthesize, client_message
 
 ROUTE = "/v1/tts/stream"
-SYNTHESIS_FAILED = "synthesis_failed"
 router = APIRouter()
 log = logging.getLogger("voxflow.server")
 
@@ -307,14 +306,14 @@ class Session:
                     return
                 if not job.backlog:
                     raise EmptyTextError("the request was flushed without any text to speak")
-                voice_id = resolve_voice(engine, request.voice, " ".join(job.backlog))
+                voice_id = resolve_voice(engine, request.voice, " ".join(job.backlog), ssml=False)
                 plan = None
                 rate = output_rate(
                     request.format, request.sample_rate, engine.registry.info(voice_id).sample_rate
                 )
             else:
                 content = request.text if request.text is not None else request.ssml or ""
-                voice_id = resolve_voice(engine, request.voice, content)
+                voice_id = resolve_voice(engine, request.voice, content, ssml=options.ssml)
                 plan = await service.prepare(content, voice_id, request.format, options)
                 rate = plan.sample_rate
             if not job.cancel.is_set():

@@ -3,7 +3,7 @@
 * ``Broker`` carries job ids to workers (Huey on SQLite, Redis or memory: broker.py).
 * ``Sink`` delivers a finished artifact somewhere (file, memory; later Feishu, chat, callbacks: sinks.py).
 * ``AudioCache`` keeps encoded audio by normalized request (diskcache or memory: cache.py).
-* ``FeedPublisher`` lets listeners hear a job while it is synthesized (connectors/feed.py).
+* ``FeedPublisher`` lets listeners hear a job while it is synthesized (connectors/feeds/).
 """
 
 from __future__ import annotations

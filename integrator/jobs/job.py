@@ -19,7 +19,7 @@ assert set(FORMATS) == set(get_args(Format)), "jobs.Format is out of step with t
 # Artifacts of other job kinds (an audiobook's M4B) that are no engine stream format.
 OTHER_MEDIA_TYPES = {"m4b": "audio/mp4"}
 SPEECH = "speech"
-# Live feed channels (connectors/feed.py): what may follow /v1/feeds/ in a URL.
+# Live feed channels (connectors/feeds/): what may follow /v1/feeds/ in a URL.
 CHANNEL_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
@@ -62,7 +62,7 @@ class JobSpec(BaseModel):
 
     ``kind`` "speech" synthesizes ``texts``; another kind (``audiobook``) is a registered handler
     (integrator/jobs/kinds.py) that reads its ``args`` instead. ``feed`` names a live channel whose
-    listeners hear the job while it is synthesized (connectors/feed.py).
+    listeners hear the job while it is synthesized (connectors/feeds/).
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from integrator.config import JobsConfig
-from integrator.runtime import default_voice_for
 from tts_engine.audio.codecs import open_encoder, seal_file
 from tts_engine.engine import Engine, Plan
 from tts_engine.errors import SynthesisCancelled, TTSError
@@ -296,7 +295,7 @@ class JobRunner:
                 return path  # an earlier attempt got this far before it died
         if spec.kind != SPEECH:
             return self._produce_kind(job, token, run)
-        voice = spec.voice or default_voice_for(self.engine, spec.texts[0])
+        voice = spec.voice or self.engine.default_voice(spec.texts[0], ssml=spec.ssml)
         options = SynthesisOptions(
             speed=spec.speed, sample_rate=spec.sample_rate, ssml=spec.ssml, cancel=run.cancel
         )

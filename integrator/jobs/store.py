@@ -68,6 +68,14 @@ class JobStore:
         Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    @property
+    def where(self) -> str:
+        """The database for people to read: a SQLite file's path, else the URL without its password."""
+        url = self.engine.url
+        if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
+            return str(Path(str(url.database)).resolve())
+        return url.render_as_string(hide_password=True)
+
     def close(self) -> None:
         self.engine.dispose()
 

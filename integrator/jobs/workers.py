@@ -205,7 +205,7 @@ def run_worker(settings: Settings, engine: Engine, workers: int) -> bool:
 
 def _feeds(settings: Settings) -> FeedPublisher:
     # The live feeds connector: in-process for embedded workers, Redis pub/sub across machines.
-    from connectors.feed import publisher_for
+    from connectors.feeds.process import publisher_for
 
     return publisher_for(settings)
 

@@ -12,6 +12,7 @@ from functools import cache
 from tts_engine.errors import InvalidOptionError
 from tts_engine.text.chars import is_han
 from tts_engine.text.piece import Piece
+from tts_engine.text.words import jieba
 
 _SYLLABLE = re.compile(r"([a-z]+)(\d)")
 _INLINE = re.compile(r"\[([^\[\]\n]*)\]")
@@ -117,11 +118,9 @@ def _homophones() -> dict[str, tuple[str, ...]]:
     reading backends usually but not always pick; then rare characters. jieba's frequency of the
     character as a word ranks each tier.
     """
-    import jieba
     from pypinyin.pinyin_dict import pinyin_dict
 
-    jieba.initialize()
-    freq = jieba.dt.FREQ
+    freq = jieba().dt.FREQ
     ranked: dict[str, list[tuple[int, int, str]]] = {}
     tone3 = cache(_tone3)
     for cp, readings in pinyin_dict.items():

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from tts_engine.text.atoms import Atom, Mark, Stream
 from tts_engine.text.chars import is_speakable
 from tts_engine.text.piece import Piece
+from tts_engine.text.words import jieba
 
 SENTENCE_END = frozenset("。！？!?；;")
 CLAUSE_END = frozenset("，、,：:—…–")
@@ -125,10 +126,8 @@ def _sentences(stream: Stream) -> list[_Sentence]:
 
 
 def _jieba_bounds(text: str) -> frozenset[int]:
-    import jieba
-
     bounds, pos = set(), 0
-    for word in jieba.cut(text):
+    for word in jieba().cut(text):
         pos += len(word)
         bounds.add(pos)
     return frozenset(bounds)

@@ -201,3 +201,24 @@ def test_ninety_character_paragraph_is_fast() -> None:
         analyze(text)
         times.append(time.perf_counter() - start)
     assert statistics.median(times) < 0.020
+
+
+@pytest.mark.parametrize(
+    ("text", "ssml", "lang"),
+    [
+        ("今天开会。", None, "zh"),
+        ("Meeting at three.", None, "en"),
+        ("我们用 Voxflow 做 TTS 演示。", None, "zh"),  # English names inside Chinese stay zh
+        ("Voxflow turns meeting minutes into audio, 很快.", None, "en"),
+        ("12345", None, "zh"),  # no letters: read as the front-end reads it
+        ('<speak xml:lang="zh-CN" version="1.0">会议开始。</speak>', None, "zh"),  # markup is not English
+        ('<speak xml:lang="en-US">The <sub alias="World Wide Web">WWW</sub>.</speak>', None, "en"),
+        ('<speak xml:lang="en">2026</speak>', None, "en"),
+        ('<speak xml:lang="en">你好</speak>', False, "en"),  # not SSML: the tags are text
+        ("きょうは会議があります。", None, "ja"),  # kana makes its Han Japanese
+    ],
+)
+def test_main_language(text: str, ssml: bool | None, lang: str) -> None:
+    from tts_engine.text import main_language
+
+    assert main_language(text, ssml=ssml) == lang
