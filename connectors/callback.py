@@ -39,7 +39,7 @@ from integrator.jobs.abc import DeliveryRejected, Receipt, Sink
 from integrator.jobs.job import Job
 
 from . import signing
-from .config import CallbacksConfig
+from .config import CallbacksConfig, callbacks_of, hooks_of
 
 if TYPE_CHECKING:
     from integrator.config import Settings
@@ -298,14 +298,14 @@ class CallbackSink(Sink):
         if not isinstance(url, str) or not url:
             raise CallbackRefused("the callback sink needs params.url")
         hook_name = params.get("hook")
-        hook = self.settings.hooks.get(hook_name) if isinstance(hook_name, str) else None
+        hook = hooks_of(self.settings).get(hook_name) if isinstance(hook_name, str) else None
         if hook_name is not None and hook is None:
             raise CallbackRefused(f"job names hook {hook_name!r}, which is not configured")
         if hook is not None:
             secrets = hook.secrets(str(hook_name))
             extra = hook.callback.allow_hosts if hook.callback else []
         else:
-            own = self.settings.callbacks.secret.get_secret_value()
+            own = callbacks_of(self.settings).secret.get_secret_value()
             secrets, extra = ([own] if own else []), []
         if not secrets:
             raise CallbackRefused("no secret to sign the callback with (set VOXFLOW_CALLBACK_SECRET)")
@@ -315,7 +315,7 @@ class CallbackSink(Sink):
         return url, response, attempts
 
     def payload(self, job: Job, artifact: Path, audio: str) -> dict[str, Any]:
-        cfg = self.settings.callbacks
+        cfg = callbacks_of(self.settings)
         spec = job.spec
         size = artifact.stat().st_size
         body: dict[str, Any] = {
@@ -341,18 +341,10 @@ class CallbackSink(Sink):
 
 
 def public_base(settings: Settings) -> str:
-    configured = settings.callbacks.public_url
+    configured = callbacks_of(settings).public_url
     if configured:
         return configured.rstrip("/")
     host = settings.server.host
     host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     host = f"[{host}]" if ":" in host else host
     return f"http://{host}:{settings.server.port}"
-
-
-def callback_sink(name: str, options: dict[str, Any]) -> CallbackSink:
-    """The ``callback`` sink type (jobs.sinks: ``{callback: {type: callback}}``, added by default)."""
-    from . import wiring
-
-    settings = wiring.current()
-    return CallbackSink(name, settings, CallbackSender(settings.callbacks), wiring.links(settings))

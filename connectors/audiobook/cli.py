@@ -38,6 +38,7 @@ def batch(
     from integrator.runtime import build_engine
     from tts_engine.errors import TTSError
 
+    from ..config import audiobook_of
     from .batch import Batch, BatchOptions
     from .batch import Progress as BatchProgress
     from .book import BookError
@@ -46,7 +47,7 @@ def batch(
         settings = load_settings(config)
     except ConfigError as exc:
         fail(str(exc))
-    cfg = settings.audiobook
+    cfg = audiobook_of(settings)
     fmt = {"aac": "m4b", "m4a": "m4b"}.get((fmt or cfg.format).lower(), (fmt or cfg.format).lower())
     if fmt not in ("mp3", "m4b"):
         fail(f"unknown format {fmt!r}; choose mp3 or m4b")

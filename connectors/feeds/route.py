@@ -6,16 +6,11 @@ import asyncio
 import json
 import logging
 import re
-from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
 
 from connectors.feeds.hub import FeedHub
 from connectors.feeds.listener import Listener
-from connectors.feeds.process import hub_for
-
-if TYPE_CHECKING:
-    from integrator.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +69,8 @@ async def _serve(websocket: WebSocket, channel: str, listener: Listener) -> None
             pass
 
 
-def install(app: FastAPI, settings: Settings) -> FeedHub:
+def install(app: FastAPI, hub: FeedHub) -> FeedHub:
     """Add ``WS /v1/feeds/{channel}`` with this process's hub as ``app.state.feeds``."""
-    app.state.feeds = hub_for(settings)
+    app.state.feeds = hub
     app.include_router(router)
-    return app.state.feeds
+    return hub

@@ -24,6 +24,7 @@ out = Console()
 def _connector(config: Path | None) -> tuple[Settings, FeishuConnector]:
     from integrator.config import ConfigError, load_settings
 
+    from .config import FeishuConfig
     from .connector import FeishuConnector
 
     try:
@@ -31,7 +32,7 @@ def _connector(config: Path | None) -> tuple[Settings, FeishuConnector]:
     except ConfigError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
-    return settings, FeishuConnector(settings.feishu)
+    return settings, FeishuConnector(settings.section("feishu", FeishuConfig))
 
 
 @app.command()
@@ -91,19 +92,23 @@ def subscribe(config: ConfigOption = None) -> None:
 @app.command()
 def poll(config: ConfigOption = None) -> None:
     """Queue jobs for the records that need audio now (what the feishu-poll schedule does)."""
-    from integrator.jobs.service import JobService
+    from integrator.services import compose
 
-    from .runtime import Runtime
+    from .plugin import FeishuPlugin
 
     settings, connector = _connector(config)
-    if not settings.feishu.enabled:
+    if not connector.cfg.enabled:
         err.print("[bold red]error:[/] set feishu.enabled: true first (it adds the job sinks)")
         raise typer.Exit(2)
-    jobs = JobService.from_settings(settings)
+    services = compose(settings)  # `voxflow feishu poll`'s composition step: the job sinks included
+    jobs = services.job_service()
     try:
-        report = Runtime(settings, jobs=jobs, connector=connector).poll(jobs)
+        runtime = services.connector(FeishuPlugin).runtime
+        runtime.attach(jobs=jobs, connector=connector)
+        report = runtime.poll(jobs)
     finally:
         jobs.close()
+        services.close()
     out.print(
         f"{report.records} record(s): {report.queued} queued, {report.waiting} already waiting, "
         f"{report.failed} failed"

@@ -17,7 +17,7 @@ _EXPORTS = {
     "Job": "job", "JobSpec": "job", "JobStatus": "job", "Priority": "job",
     "JobStore": "store", "JobService": "service", "JobRunner": "runner",
     "WorkerHandle": "workers", "start_embedded_workers": "workers", "run_worker": "workers",
-    "install": "api", "router": "api", "actions": "schedules",
+    "install": "api", "router": "api",
 }
 __all__ = sorted(_EXPORTS)
 

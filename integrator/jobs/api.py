@@ -107,8 +107,8 @@ def list_jobs(
     summary="A job's status, progress, errors, artifact and deliveries",
     responses=error_responses(401, 404, described=_WORDS),
 )
-def get_job(job: ExistingJob) -> dict[str, Any]:
-    return describe(job)  # a batch adds its own progress (chapters) under its kind's name
+def get_job(job: ExistingJob, jobs: Jobs) -> dict[str, Any]:
+    return describe(job, jobs.kinds)  # a batch adds its own progress (chapters) under its kind's name
 
 
 @router.get(

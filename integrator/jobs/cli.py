@@ -149,11 +149,13 @@ def worker(
 ) -> None:
     """Run job consumers only (no HTTP): start one per machine to scale out on jobs.backend: redis."""
     from integrator.runtime import build_engine
+    from integrator.services import compose
 
     from .metrics import REGISTRY
     from .workers import run_worker
 
     settings = settings_or_fail(config)
+    services = compose(settings)  # this process's connectors: their sinks, kinds and feeds
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("huey", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -162,5 +164,8 @@ def worker(
         from prometheus_client import start_http_server
 
         start_http_server(metrics_port, registry=REGISTRY)
-    clean = run_worker(settings, engine, workers)
+    try:
+        clean = run_worker(services.settings, engine, workers, services)
+    finally:
+        services.close()
     raise typer.Exit(0 if clean else 1)

@@ -33,7 +33,7 @@ from .abc import AudioCache, Broker, DeliveryRejected, FeedPublisher, FeedWriter
 from .artifacts import ArtifactStore, file_sha256
 from .cache import cache_key
 from .job import SPEECH, Artifact, Job, JobStatus
-from .kinds import KindRun, get_kind
+from .kinds import JobKind, KindRun, get_kind
 from .metrics import CACHE_HITS, CACHE_MISSES, CHARACTERS, JOBS_FINISHED, QUEUE_WAIT
 from .retry import RetryPolicy
 from .sinks import deliver_once
@@ -87,8 +87,6 @@ class LocalRuns:
         return True
 
 
-LOCAL_RUNS = LocalRuns()
-
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -107,9 +105,10 @@ class JobRunner:
         *,
         cache: AudioCache | None = None,
         sinks: Mapping[str, Sink] | None = None,
-        runs: LocalRuns = LOCAL_RUNS,
+        runs: LocalRuns | None = None,
         progress_interval: float = 0.5,
         feeds: FeedPublisher | None = None,
+        kinds: Mapping[str, JobKind] | None = None,
     ) -> None:
         self.store = store
         self.broker = broker
@@ -118,8 +117,9 @@ class JobRunner:
         self.cfg = cfg
         self.cache = cache
         self.sinks = dict(sinks or {})
-        self.runs = runs
+        self.runs = runs if runs is not None else LocalRuns()
         self.feeds = feeds
+        self.kinds = dict(kinds or {})
         self.policy = RetryPolicy(cfg.retry_base_seconds, cfg.retry_max_seconds)
         self.progress_interval = progress_interval
         self.draining = threading.Event()
@@ -372,7 +372,7 @@ class JobRunner:
 
     def _produce_kind(self, job: Job, token: str, run: _Run) -> Path:
         """A job of a registered kind (an audiobook): its handler makes the file that becomes the artifact."""
-        kind = get_kind(job.spec.kind)
+        kind = get_kind(self.kinds, job.spec.kind)
         state = {"written": 0.0}
 
         def report(progress: float, characters: int) -> None:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -19,10 +20,13 @@ from .artifacts import ArtifactStore, expire_artifacts
 from .cache import DiskAudioCache
 from .job import JobStatus
 from .runner import JobRunner, StopReason
-from .schedules import Schedules
+from .schedules import ActionRegistry, Schedules
 from .service import JobService
 from .sinks import build_sinks
 from .store import JobStore, utcnow
+
+if TYPE_CHECKING:
+    from integrator.services import Services
 
 log = logging.getLogger(__name__)
 CANCEL_WINDOW = 5.0  # after the grace period: time for stopped jobs to reach a piece boundary
@@ -114,10 +118,16 @@ class WorkerHandle:
         cache: AudioCache | None = None,
         sinks: dict[str, Sink] | None = None,
         feeds: FeedPublisher | None = None,
+        services: Services | None = None,
     ) -> None:
+        if services is None:
+            from integrator.services import compose
+
+            services = compose(settings)  # the installed connectors
+        settings = services.settings  # with the connectors' sinks and schedules
         cfg = settings.jobs
         self.settings = settings
-        self.service = service or JobService.from_settings(settings, voices=engine.registry.ids())
+        self.service = service or services.job_service(voices=engine.registry.ids())
         self._owns_service = service is None
         self.artifacts = ArtifactStore(self.service.artifacts_dir)
         if cache is None and cfg.cache_max_mb > 0:
@@ -125,13 +135,15 @@ class WorkerHandle:
         self.cache = cache
         self.runner = JobRunner(
             self.service.store, self.service.broker, engine, self.artifacts, cfg, cache=cache,
-            sinks=sinks if sinks is not None else build_sinks(cfg.sinks),
-            feeds=feeds if feeds is not None else _feeds(settings),
+            sinks=sinks if sinks is not None else build_sinks(cfg.sinks, services.sink_types),
+            feeds=feeds if feeds is not None else services.feeds,
+            runs=self.service.runs, kinds=services.kinds,
         )
         self.workers = workers
         self.consumers: Consumers | None = None
         self.maintenance = Maintenance(self.service.store, self.service.broker, self.artifacts, settings)
-        self.schedules = Schedules(settings, self.service) if run_schedules else None
+        registry = ActionRegistry(services.actions)
+        self.schedules = Schedules(settings, self.service, registry) if run_schedules else None
         self._stopped = False
 
     def start(self) -> WorkerHandle:
@@ -177,16 +189,21 @@ class WorkerHandle:
         return clean
 
 
-def start_embedded_workers(settings: Settings, engine: Engine, *, workers: int | None = None) -> WorkerHandle:
+def start_embedded_workers(
+    settings: Settings, engine: Engine, *, workers: int | None = None, services: Services | None = None,
+    service: JobService | None = None,
+) -> WorkerHandle:
     """Start the job consumers (``jobs.workers`` threads), upkeep and schedules inside this process.
 
     For `voxflow serve`: call at start-up, and ``handle.stop(timeout)`` at shutdown.
     """
     n = settings.jobs.workers if workers is None else workers
-    return WorkerHandle(settings, engine, workers=n, run_schedules=True).start()
+    return WorkerHandle(
+        settings, engine, workers=n, run_schedules=True, services=services, service=service
+    ).start()
 
 
-def run_worker(settings: Settings, engine: Engine, workers: int) -> bool:
+def run_worker(settings: Settings, engine: Engine, workers: int, services: Services | None = None) -> bool:
     """`voxflow worker`: consumers and upkeep until SIGTERM or SIGINT, then a graceful stop."""
     stop = threading.Event()
 
@@ -197,17 +214,10 @@ def run_worker(settings: Settings, engine: Engine, workers: int) -> bool:
     # Before the consumers start: a SIGTERM just after a job was claimed must hand it back too.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    handle = WorkerHandle(settings, engine, workers=workers, run_schedules=False).start()
+    handle = WorkerHandle(settings, engine, workers=workers, run_schedules=False, services=services).start()
     while not stop.wait(0.5):
         pass
     return handle.stop()
-
-
-def _feeds(settings: Settings) -> FeedPublisher:
-    # The live feeds connector: in-process for embedded workers, Redis pub/sub across machines.
-    from connectors.feeds.process import publisher_for
-
-    return publisher_for(settings)
 
 
 def _soon() -> datetime:
