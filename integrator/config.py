@@ -16,18 +16,14 @@ import stat
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, ValidationError, model_validator
 
-if TYPE_CHECKING:
-    from integrator.plugins import Connector
-
 ENV_FILE = "VOXFLOW_CONFIG"
 ENV_PREFIX = "VOXFLOW_"
 ENV_NESTED = "__"
-T = TypeVar("T")
 
 
 class EngineConfig(BaseModel):
@@ -220,14 +216,15 @@ def config_file(path: str | Path | None = None, environ: Mapping[str, str] | Non
 
 
 def env_overrides(environ: Mapping[str, str], sections: Sequence[str]) -> dict[str, Any]:
-    """Settings from ``VOXFLOW_<SECTION>[__<KEY>...]`` variables, for the top-level ``sections``
-    only (so VOXFLOW_CONFIG, VOXFLOW_API_KEYS and secret variables are not settings)."""
+    """Settings from ``VOXFLOW_<SECTION>[__<KEY>...]`` variables: a top-level setting named in
+    ``sections``, or any nested one (``__``). VOXFLOW_CONFIG, VOXFLOW_API_KEYS and the secret
+    variables (one level, not a known section) are not settings."""
     found: dict[str, Any] = {}
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
         path = [part.lower() for part in name[len(ENV_PREFIX) :].split(ENV_NESTED)]
-        if path[0] not in sections or not all(path):
+        if (len(path) == 1 and path[0] not in sections) or not all(path):
             continue
         value: Any = raw
         if raw[:1] in ("[", "{"):
@@ -244,32 +241,29 @@ def env_overrides(environ: Mapping[str, str], sections: Sequence[str]) -> dict[s
     return found
 
 
-def validate_settings(data: Mapping[str, Any], connectors: Sequence[type[Connector]] = ()) -> Settings:
-    """``data`` as Settings, each connector's section validated by its own type (absent: its defaults)."""
-    from integrator.plugins import sections_of
-
+def validate_settings(data: Mapping[str, Any], sections: Mapping[str, Any] | None = None) -> Settings:
+    """``data`` as Settings, each connector section in ``sections`` (name -> type) validated by its
+    own type (absent: its defaults). Sections not named are validated when first read."""
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"invalid configuration: {exc}") from None
-    for name, kind in sections_of(connectors).items():
+    for name, kind in (sections or {}).items():
         settings.section(name, kind)
     return settings
 
 
 def load_settings(
     path: str | Path | None = None,
-    connectors: Sequence[type[Connector]] | None = None,
+    sections: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Defaults, then the file :func:`config_file` picks, then the environment; validated.
 
-    ``connectors``: whose sections to validate (default: the installed ones). Starts nothing.
+    ``sections``: connectors' sections (name -> type) to validate now (``integrator.plugins.
+    load_settings`` passes the installed connectors'). Changes and starts nothing.
     """
-    from integrator.plugins import discover, sections_of
-
     env = os.environ if environ is None else environ
-    kinds = discover() if connectors is None else connectors
     data = defaults()
     chosen = config_file(path, env)
     if chosen is not None:
@@ -279,9 +273,9 @@ def load_settings(
         own = _read_yaml(file.read_text(encoding="utf-8"), str(file))
         warn_if_exposed(file, own)
         data = _merge(data, own)
-    top = [*Settings.model_fields, *sections_of(kinds)]
+    top = [*Settings.model_fields, *(sections or {})]
     data = _merge(data, env_overrides(env, top))
-    return validate_settings(data, kinds)
+    return validate_settings(data, sections)
 
 
 # -- secrets in the config file ----------------------------------------------------

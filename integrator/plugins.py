@@ -2,7 +2,7 @@
 
 A connector is a package that registers a :class:`Connector` subclass under the
 ``voxflow.connectors`` entry point group (``[project.entry-points."voxflow.connectors"]`` in its
-pyproject.toml). :func:`discover` finds them; :func:`integrator.services.compose` makes one
+pyproject.toml). :func:`discover` finds them; ``integrator.services.compose`` makes one
 instance of each per process from the settings and gathers what they contribute: settings
 sections, job sinks, job kinds, schedule actions and schedules, routes, a live-feed publisher,
 signed-link checks and CLI commands. Nothing in ``integrator`` names a connector.
@@ -12,16 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from integrator.config import ScheduleConfig, Settings, load_settings
 
 if TYPE_CHECKING:
     import typer
     from fastapi import FastAPI
 
-    from integrator.config import ScheduleConfig, Settings
     from integrator.jobs.abc import FeedPublisher, Sink
     from integrator.jobs.kinds import JobKind
-    from integrator.services import Services
 
 ENTRY_POINTS = "voxflow.connectors"
 SinkFactory = Callable[[str, dict[str, Any]], "Sink"]
@@ -76,7 +77,7 @@ class Connector:
         return None
 
     # -- the HTTP service ----------------------------------------------------
-    def install_routes(self, app: FastAPI, services: Services) -> None:
+    def install_routes(self, app: FastAPI) -> None:
         """Add routes to the app (``app.state.jobs`` is the app's job service)."""
 
     def public_paths(self) -> Sequence[str]:
@@ -120,3 +121,11 @@ def sections_of(connectors: Sequence[type[Connector]]) -> dict[str, Any]:
                 raise PluginError(f"settings section {key!r} is claimed by {owner[key]} and {cls.name}")
             owned[key], owner[key] = model, cls.name
     return owned
+
+
+def load_installed_settings(
+    path: str | Path | None = None, connectors: Sequence[type[Connector]] | None = None
+) -> Settings:
+    """:func:`integrator.config.load_settings` with the sections of ``connectors`` (default: the
+    installed ones) validated now, so a bad section stops a process at start-up."""
+    return load_settings(path, sections_of(discover() if connectors is None else connectors))

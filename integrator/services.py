@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from integrator.jobs.kinds import JobKind
     from integrator.jobs.runner import LocalRuns
     from integrator.jobs.service import JobService
+    from integrator.jobs.workers import WorkerHandle
+    from tts_engine.engine import Engine
 
 C = TypeVar("C", bound=Connector)
 
@@ -51,9 +53,21 @@ class Services:
             self.settings, voices=voices, backend=backend, kinds=self.kinds, runs=self.runs
         )
 
+    def worker_handle(
+        self, engine: Engine, *, workers: int, run_schedules: bool, service: JobService | None = None
+    ) -> WorkerHandle:
+        """Job workers (not started) with the connectors' sinks, kinds, actions and feeds."""
+        from integrator.jobs.workers import WorkerHandle
+
+        return WorkerHandle(
+            self.settings, engine, workers=workers, run_schedules=run_schedules,
+            service=service or self.job_service(voices=engine.registry.ids()),
+            sink_types=self.sink_types, kinds=self.kinds, actions=self.actions, feeds=self.feeds,
+        )
+
     def install_routes(self, app: FastAPI) -> None:
         for c in self.connectors:
-            c.install_routes(app, self)
+            c.install_routes(app)
 
     def public_paths(self) -> list[str]:
         return [p for c in self.connectors for p in c.public_paths()]

@@ -24,8 +24,9 @@ from tts_engine.errors import EmptyTextError, SynthesisCancelled
 from tts_engine.types import SynthesisOptions
 
 from . import audio, captions
-from .book import Book, BookError, Chapter, read_book
+from .book import Book, BookError, Chapter
 from .manifest import ChapterEntry, Manifest, chapter_key
+from .reader import read_book
 
 log = logging.getLogger(__name__)
 PART_CHARS = 20_000  # text handed to the engine at once: bounded memory, steady progress

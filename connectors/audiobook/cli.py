@@ -34,7 +34,8 @@ def batch(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")] = None,
 ) -> None:
     """Convert a book; run it again after an interruption and finished chapters are kept."""
-    from integrator.config import ConfigError, load_settings
+    from integrator.config import ConfigError
+    from integrator.plugins import load_installed_settings
     from integrator.runtime import build_engine
     from tts_engine.errors import TTSError
 
@@ -44,7 +45,7 @@ def batch(
     from .book import BookError
 
     try:
-        settings = load_settings(config)
+        settings = load_installed_settings(config)
     except ConfigError as exc:
         fail(str(exc))
     cfg = audiobook_of(settings)

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from integrator.jobs.abc import FeedPublisher
-    from integrator.services import Services
 
 
 class FeedsPlugin(Connector):
@@ -29,7 +28,7 @@ class FeedsPlugin(Connector):
     def feed_publisher(self) -> FeedPublisher | None:
         return self.feeds.publisher()
 
-    def install_routes(self, app: FastAPI, services: Services) -> None:
+    def install_routes(self, app: FastAPI) -> None:
         from connectors.feeds import route
 
         route.install(app, self.feeds.listening_hub())

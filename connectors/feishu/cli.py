@@ -22,13 +22,14 @@ out = Console()
 
 
 def _connector(config: Path | None) -> tuple[Settings, FeishuConnector]:
-    from integrator.config import ConfigError, load_settings
+    from integrator.config import ConfigError
+    from integrator.plugins import load_installed_settings
 
     from .config import FeishuConfig
     from .connector import FeishuConnector
 
     try:
-        settings = load_settings(config)
+        settings = load_installed_settings(config)
     except ConfigError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
@@ -94,7 +95,7 @@ def poll(config: ConfigOption = None) -> None:
     """Queue jobs for the records that need audio now (what the feishu-poll schedule does)."""
     from integrator.services import compose
 
-    from .plugin import FeishuPlugin
+    from .runtime import FeishuRuntime
 
     settings, connector = _connector(config)
     if not connector.cfg.enabled:
@@ -103,9 +104,7 @@ def poll(config: ConfigOption = None) -> None:
     services = compose(settings)  # `voxflow feishu poll`'s composition step: the job sinks included
     jobs = services.job_service()
     try:
-        runtime = services.connector(FeishuPlugin).runtime
-        runtime.attach(jobs=jobs, connector=connector)
-        report = runtime.poll(jobs)
+        report = FeishuRuntime(services.settings, jobs=jobs, connector=connector).poll(jobs)
     finally:
         jobs.close()
         services.close()

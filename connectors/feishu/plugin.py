@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from integrator.jobs.schedules import ActionContext
-    from integrator.services import Services
 
 POLL_SCHEDULE = "feishu-poll"
 POLL_ACTION = "feishu.poll"
@@ -80,7 +79,7 @@ class FeishuPlugin(Connector):
     def _events(self) -> bool:
         return self.cfg.enabled and self.cfg.mode != "poll"
 
-    def install_routes(self, app: FastAPI, services: Services) -> None:
+    def install_routes(self, app: FastAPI) -> None:
         if self._events():
             from . import routes
 

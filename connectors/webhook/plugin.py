@@ -13,7 +13,6 @@ from ..config import HookTable
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from integrator.services import Services
 
 PREFIX = "/v1/hooks/"
 
@@ -22,7 +21,7 @@ class WebhooksPlugin(Connector):
     name = "webhooks"
     sections: ClassVar[Mapping[str, Any]] = {"hooks": HookTable}
 
-    def install_routes(self, app: FastAPI, services: Services) -> None:
+    def install_routes(self, app: FastAPI) -> None:
         from . import routes
 
         routes.install(app, self.settings)

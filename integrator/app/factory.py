@@ -12,8 +12,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 
-from integrator.config import Settings, load_settings
+from integrator.config import Settings
 from integrator.jobs import api as jobs_api
+from integrator.plugins import load_installed_settings
 from integrator.services import Services, compose
 from tts_engine.engine import Engine
 
@@ -38,7 +39,7 @@ def create_app(
     """The service on ``settings`` (default: load them), ``engine`` (default: build it from them)
     and ``services`` (default: composed from the settings and the installed connectors)."""
     if services is None:
-        services = compose(settings if settings is not None else load_settings())
+        services = compose(settings if settings is not None else load_installed_settings())
     settings = services.settings
     if engine is None:
         from integrator.runtime import build_engine

@@ -40,7 +40,6 @@ def uvicorn_config(
 
 def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
     """Blocks until interrupted; also runs ``jobs.workers`` embedded job workers on the same engine."""
-    from integrator.jobs.workers import start_embedded_workers
     from integrator.runtime import build_engine
     from integrator.services import compose
 
@@ -52,7 +51,10 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     services = compose(settings)
     engine = build_engine(settings)
     app = create_app(engine=engine, services=services)
-    workers = start_embedded_workers(settings, engine, services=services) if settings.jobs.workers else None
+    workers = None
+    if services.settings.jobs.workers:
+        handle = services.worker_handle(engine, workers=services.settings.jobs.workers, run_schedules=True)
+        workers = handle.start()
     try:
         uvicorn.Server(uvicorn_config(app, settings, host=host, port=port)).run()
     finally:

@@ -165,7 +165,7 @@ def worker(
 
         start_http_server(metrics_port, registry=REGISTRY)
     try:
-        clean = run_worker(services.settings, engine, workers, services)
+        clean = run_worker(services.worker_handle(engine, workers=workers, run_schedules=False))
     finally:
         services.close()
     raise typer.Exit(0 if clean else 1)

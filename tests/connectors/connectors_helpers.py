@@ -18,7 +18,7 @@ import httpx
 from connectors import signing
 from integrator.config import Settings, validate_settings
 from integrator.jobs.workers import WorkerHandle
-from integrator.plugins import discover
+from integrator.plugins import discover, sections_of
 from integrator.services import compose
 from tests.integrator.servekit import Running, running_server, tone_engine, tone_voices
 from tts_engine.engine import Engine
@@ -112,7 +112,7 @@ def make_settings(**sections: Any) -> Settings:
     }
     for key, value in sections.items():
         data[key] = {**data[key], **value} if isinstance(data.get(key), dict) else value
-    return validate_settings(data, discover())  # each connector's section by its own model
+    return validate_settings(data, sections_of(discover()))  # each section by its own model
 
 
 @dataclass
@@ -153,7 +153,7 @@ def stack(settings: Settings, slow_delay_s: float = 0.05) -> Iterator[Stack]:
     engine = tone_engine(voices)
     services = compose(settings)  # one for the app and its workers, as `voxflow serve` does
     with running_server(settings, engine, voices, services=services) as running:
-        workers = WorkerHandle(settings, engine, workers=1, run_schedules=False, services=services).start()
+        workers = services.worker_handle(engine, workers=1, run_schedules=False).start()
         try:
             yield Stack(running, settings, workers)
         finally:

@@ -92,7 +92,7 @@ class Stack:
             "verification_token": feishu.fake.verification_token, **feishu_cfg,
         }
         loaded = validate_settings(
-            {"data_dir": str(data_dir), "jobs": FAST_JOBS, "feishu": cfg}, [FeishuPlugin]
+            {"data_dir": str(data_dir), "jobs": FAST_JOBS, "feishu": cfg}, FeishuPlugin.sections
         )
         self.services = compose(loaded)  # the sinks and the poll schedule included
         self.settings = self.services.settings
@@ -107,8 +107,9 @@ class Stack:
         self.handle: WorkerHandle | None = None
 
     def start(self, workers: int = 2) -> Stack:
-        self.handle = WorkerHandle(self.settings, self.engine, workers=workers, run_schedules=False,
-                                   service=self.service, services=self.services).start()
+        self.handle = self.services.worker_handle(
+            self.engine, workers=workers, run_schedules=False, service=self.service
+        ).start()
         return self
 
     def jobs(self) -> list[Job]:
