@@ -17,8 +17,8 @@ from tts_engine.errors import TTSError
 from tts_engine.types import AudioChunk, SynthesisOptions
 
 from .cli_support import ConfigOption, err, fail, settings_or_fail
-from .jobs.cli import jobs_app
-from .jobs.cli import worker as worker_command
+from .jobs_cli import jobs_app
+from .jobs_cli import worker as worker_command
 
 if TYPE_CHECKING:
     from .plugins import Connector

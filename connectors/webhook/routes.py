@@ -30,7 +30,7 @@ def install(app: FastAPI, settings: Settings) -> Hooks | None:
     """Add the route when hooks are configured; a hook without its secret stops start-up here."""
     if not hooks_of(settings):
         return None
-    jobs = app.state.jobs  # integrator.jobs.api.install runs first
+    jobs = app.state.jobs  # integrator.app.job_routes.install runs first
     hooks = Hooks(hooks_of(settings), jobs, SqlReplayGuard(jobs.store.engine), callbacks_of(settings))
     problems = hooks.problems()
     if problems:

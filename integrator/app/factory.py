@@ -13,12 +13,11 @@ from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 
 from integrator.config import Settings
-from integrator.jobs import api as jobs_api
 from integrator.plugins import load_installed_settings
 from integrator.services import Services, compose
 from tts_engine.engine import Engine
 
-from . import errors, health, openai_compat, tts, voices, web, websocket
+from . import errors, health, job_routes, openai_compat, tts, voices, web, websocket
 from .auth import PUBLIC_PATHS, APIKeyMiddleware, configured_keys
 from .limits import BodyLimitMiddleware
 from .metrics import RequestMetricsMiddleware
@@ -76,7 +75,7 @@ def create_app(
     app.include_router(websocket.router)
     web.install(app)
     # Durable jobs (integrator/jobs): the /v1/jobs routes. Their workers: jobs.start_embedded_workers.
-    jobs = jobs_api.install(
+    jobs = job_routes.install(
         app,
         service=services.job_service(voices=engine.registry.ids()),
         metrics_registry=service.metrics.registry,
