@@ -80,7 +80,7 @@ def test_no_lower_floor_names_a_higher_one_in_a_string() -> None:
 
 
 def test_the_string_check_can_fail() -> None:
-    source = 'KINDS = {"audiobook": "connectors.audiobook.job:AudiobookKind"}\nDOC = "connectors are plugins"\n'
+    source = 'KINDS = {"book": "connectors.audiobook.job:AudiobookKind"}\nDOC = "connectors are plugins"\n'
     assert _higher_names(source, "integrator") == ["connectors.audiobook.job:AudiobookKind"]
 
 
