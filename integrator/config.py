@@ -209,7 +209,7 @@ def defaults() -> dict[str, Any]:
 
 def config_file(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
     """The file settings come from: ``path``, else $VOXFLOW_CONFIG, else ./config.yaml when present."""
-    chosen = path or (os.environ if environ is None else environ).get(ENV_FILE)
+    chosen = path or (os.environ if environ is None else environ).get(ENV_FILE) or None
     if chosen is None and Path("config.yaml").is_file():
         chosen = "config.yaml"
     return Path(chosen) if chosen is not None else None
