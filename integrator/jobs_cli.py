@@ -51,7 +51,7 @@ def _missing_database(settings: Settings, config: Path | None) -> str | None:
     from sqlalchemy.engine import make_url
 
     from integrator.config import config_file
-    from integrator.jobs.store import default_url
+    from integrator.jobs.database import default_url
 
     url = make_url(settings.jobs.database_url or default_url(settings.data_dir))
     if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from integrator.jobs.abc import FeedPublisher
     from integrator.jobs.kinds import JobKind
-    from integrator.jobs.runner import LocalRuns
+    from integrator.jobs.runs import LocalRuns
     from integrator.jobs.service import JobService
     from integrator.jobs.workers import WorkerHandle
     from tts_engine.engine import Engine
@@ -87,7 +87,7 @@ class Services:
 
 
 def _local_runs() -> LocalRuns:
-    from integrator.jobs.runner import LocalRuns
+    from integrator.jobs.runs import LocalRuns
 
     return LocalRuns()
 

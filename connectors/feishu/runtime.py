@@ -12,7 +12,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from integrator.jobs.store import default_url, make_engine
+from integrator.jobs.database import default_url, make_engine
 
 from .config import FeishuConfig
 from .events import Webhook

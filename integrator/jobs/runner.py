@@ -17,9 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
 
@@ -36,56 +34,11 @@ from .job import SPEECH, Artifact, Job, JobStatus
 from .kinds import JobKind, KindRun, get_kind
 from .metrics import CACHE_HITS, CACHE_MISSES, CHARACTERS, JOBS_FINISHED, QUEUE_WAIT
 from .retry import RetryPolicy
+from .runs import LocalRuns, Run, StopReason
 from .sinks import deliver_once
 from .store import JobStore, utcnow
 
 log = logging.getLogger(__name__)
-
-
-class StopReason(StrEnum):
-    CANCEL = "cancel"  # the job was cancelled: it ends cancelled
-    TIMEOUT = "timeout"  # it ran past its time limit: a failed attempt
-    SHUTDOWN = "shutdown"  # this worker is stopping: the job goes back to the queue
-    LOST = "lost"  # the lease is no longer ours: stop and write nothing
-
-
-@dataclass
-class _Run:
-    job_id: str
-    cancel: threading.Event
-    reason: StopReason | None = None
-
-    def stop(self, reason: StopReason) -> None:
-        if self.reason is None:
-            self.reason = reason
-        self.cancel.set()
-
-
-class LocalRuns:
-    """The jobs running in this process, so a cancel from the API in the same process acts at once
-    instead of at the worker's next heartbeat."""
-
-    def __init__(self) -> None:
-        self._runs: dict[str, _Run] = {}
-        self._lock = threading.Lock()
-
-    def add(self, run: _Run) -> None:
-        with self._lock:
-            self._runs[run.job_id] = run
-
-    def discard(self, run: _Run) -> None:
-        with self._lock:
-            if self._runs.get(run.job_id) is run:
-                del self._runs[run.job_id]
-
-    def cancel(self, job_id: str) -> bool:
-        with self._lock:
-            run = self._runs.get(job_id)
-        if run is None:
-            return False
-        run.stop(StopReason.CANCEL)
-        return True
-
 
 
 def worker_name() -> str:
@@ -123,7 +76,7 @@ class JobRunner:
         self.policy = RetryPolicy(cfg.retry_base_seconds, cfg.retry_max_seconds)
         self.progress_interval = progress_interval
         self.draining = threading.Event()
-        self._mine: dict[str, _Run] = {}  # by lease token
+        self._mine: dict[str, Run] = {}  # by lease token
         self._active = 0  # calls in progress, claimed or about to claim
         self._idle = threading.Condition()
 
@@ -150,7 +103,7 @@ class JobRunner:
             return  # finished, cancelled, running elsewhere, or a duplicate message
         if job.enqueued_at is not None and job.started_at is not None:
             QUEUE_WAIT.observe(max(0.0, (job.started_at - job.enqueued_at).total_seconds()))
-        run = _Run(job_id, threading.Event())
+        run = Run(job_id, threading.Event())
         with self._idle:
             self._mine[token] = run
             if self.draining.is_set():  # stop_all() ran between our check and the claim
@@ -201,7 +154,7 @@ class JobRunner:
             self._enqueue(job_id, job.priority)
 
     # -- one attempt ------------------------------------------------------
-    def _attempt(self, job: Job, token: str, run: _Run) -> None:
+    def _attempt(self, job: Job, token: str, run: Run) -> None:
         try:
             path = self._produce(job, token, run)
             if run.cancel.is_set():
@@ -221,7 +174,7 @@ class JobRunner:
             log.warning("job %s attempt %d failed: %s: %s", job.id, job.attempts, type(exc).__name__, exc)
             self._retry_later(job, token, type(exc).__name__, str(exc) or type(exc).__name__)
 
-    def _stopped(self, job: Job, token: str, run: _Run) -> None:
+    def _stopped(self, job: Job, token: str, run: Run) -> None:
         reason = run.reason
         if reason is StopReason.CANCEL:
             if self.store.finish_cancelled(job.id, token):
@@ -267,7 +220,7 @@ class JobRunner:
             self.store.mark_enqueue_failed(job_id)
 
     # -- lease, cancel, timeout -------------------------------------------
-    def _heartbeat(self, job: Job, token: str, run: _Run, done: threading.Event) -> None:
+    def _heartbeat(self, job: Job, token: str, run: Run, done: threading.Event) -> None:
         limit = job.spec.timeout_seconds or self.cfg.timeout_seconds
         deadline = time.monotonic() + limit
         interval = self.cfg.heartbeat_seconds
@@ -286,7 +239,7 @@ class JobRunner:
                 run.stop(StopReason.CANCEL)
 
     # -- audio ------------------------------------------------------------
-    def _produce(self, job: Job, token: str, run: _Run) -> Path:
+    def _produce(self, job: Job, token: str, run: Run) -> Path:
         spec = job.spec
         done = job.artifact
         if done is not None and not done.expired:
@@ -370,7 +323,7 @@ class JobRunner:
             log.exception("job %s: feed %s unavailable; no one hears it live", job.id, job.spec.feed)
             return None
 
-    def _produce_kind(self, job: Job, token: str, run: _Run) -> Path:
+    def _produce_kind(self, job: Job, token: str, run: Run) -> Path:
         """A job of a registered kind (an audiobook): its handler makes the file that becomes the artifact."""
         kind = get_kind(self.kinds, job.spec.kind)
         state = {"written": 0.0}

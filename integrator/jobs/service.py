@@ -10,10 +10,11 @@ from integrator.config import JobsConfig, Settings
 
 from .abc import Broker
 from .broker import make_broker
+from .database import default_url
 from .job import SPEECH, Job, JobSpec, JobStatus
 from .kinds import InvalidKindArgs, JobKind, get_kind
-from .runner import LocalRuns
-from .store import JobStore, default_url
+from .runs import LocalRuns
+from .store import JobStore
 
 log = logging.getLogger(__name__)
 
