@@ -5,6 +5,6 @@
 ``chat`` (voice messages), ``audio`` (measuring and converting the job's file), ``events``
 (webhook requests), ``connector`` (records into jobs, failures back), ``sinks`` (job sinks),
 ``store`` (received events, reported failures), ``runtime`` (wiring into jobs), ``routes`` (the
-webhook route), ``check`` and ``cli`` (``voxflow feishu``), ``fake_server`` with ``fake_tables``
-and ``fake_faults`` (an in-memory Feishu Open API on loopback).
+webhook route), ``plugin`` (what the connector hands Voxflow), ``check`` and ``cli``
+(``voxflow feishu``); ``fake/`` is an in-memory Feishu Open API on loopback, for tests.
 """

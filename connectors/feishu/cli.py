@@ -120,7 +120,7 @@ def fake(
     webhook: Annotated[str | None, typer.Option(help="Deliver record-changed events to this URL.")] = None,
 ) -> None:
     """Run the fake Feishu Open API on loopback with a demo table, to try the connector without Feishu."""
-    from .fake_server import DEMO_APP, FakeFeishu, seed_demo
+    from .fake import DEMO_APP, FakeFeishu, seed_demo
 
     fake_feishu = FakeFeishu(encrypt_key="demo-encrypt-key", verification_token="demo-token")
     url = fake_feishu.start(port=port)

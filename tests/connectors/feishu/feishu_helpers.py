@@ -10,7 +10,7 @@ from typing import Any
 from connectors.feishu.client import FeishuClient
 from connectors.feishu.config import FeishuConfig
 from connectors.feishu.connector import FeishuConnector
-from connectors.feishu.fake_server import (
+from connectors.feishu.fake import (
     ATTACHMENT,
     NUMBER,
     SINGLE_SELECT,

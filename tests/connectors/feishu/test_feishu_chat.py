@@ -12,7 +12,7 @@ import pytest
 from feishu_helpers import Feishu
 
 from connectors.feishu import audio
-from connectors.feishu import fake_server as fk
+from connectors.feishu import fake as fk
 from connectors.feishu.chat import VoiceMessages, message_uuid
 from connectors.feishu.client import FeishuError
 from tts_engine.audio.codecs import encode_all

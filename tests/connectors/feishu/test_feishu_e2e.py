@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from feishu_helpers import APP, Feishu, Stack
 
-from connectors.feishu import fake_server as fk
+from connectors.feishu import fake as fk
 from connectors.feishu import routes
 from integrator.jobs.job import JobStatus
 from integrator.jobs.schedules import ActionContext

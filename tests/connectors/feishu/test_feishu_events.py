@@ -19,7 +19,7 @@ from connectors.feishu.events import (
     record_changes,
     wants_audio,
 )
-from connectors.feishu.fake_server import FakeFeishu, encrypt_event
+from connectors.feishu.fake import FakeFeishu, encrypt_event
 from connectors.feishu.store import FeishuStore
 
 KEY, TOKEN = "encrypt-key-1", "verify-token-1"
