@@ -87,7 +87,7 @@ def redacted(url: str) -> str:
 
 
 @dataclass(frozen=True)
-class Target:
+class CallbackAddress:
     """A checked callback: connect to ``address``, name ``host`` in Host and SNI."""
 
     url: str
@@ -151,7 +151,7 @@ class HostPolicy:
             return True
         return ip.is_global and not ip.is_multicast
 
-    def resolve(self, url: str, resolver: Resolver) -> Target:
+    def resolve(self, url: str, resolver: Resolver) -> CallbackAddress:
         """The checked target of ``url``: every address the host resolves to must be allowed."""
         scheme, host, port = self.check_name(url)
         try:
@@ -167,7 +167,7 @@ class HostPolicy:
                 f"callback host {host!r} resolves to {', '.join(refused)}, which is not a public address "
                 "(allow it with callbacks.allow_networks)"
             )
-        return Target(url, scheme, host, port, addresses[0])
+        return CallbackAddress(url, scheme, host, port, addresses[0])
 
 
 def _host_matches(host: str, pattern: str) -> bool:
@@ -231,7 +231,7 @@ class CallbackSender:
                 ) from None
 
     def _post(
-        self, client: httpx.Client, target: Target, body: bytes, secret: str, headers: dict[str, str]
+        self, client: httpx.Client, target: CallbackAddress, body: bytes, secret: str, headers: dict[str, str]
     ) -> httpx.Response:
         sent = {
             "Host": target.host_header,

@@ -22,7 +22,7 @@ from .auth import PUBLIC_PATHS, APIKeyMiddleware, configured_keys
 from .limits import BodyLimitMiddleware
 from .metrics import RequestMetricsMiddleware
 from .security import SecurityHeadersMiddleware, redact_logs
-from .state import Service
+from .state import SpeechService
 
 DESCRIPTION = (
     "Streaming text to speech in Mandarin and English. `POST /v1/tts` and the OpenAI-compatible "
@@ -45,7 +45,7 @@ def create_app(
 
         engine = build_engine(settings)
     voices.check_config(engine, settings.server)
-    service = Service(engine, settings)
+    service = SpeechService(engine, settings)
     keys = configured_keys(settings.server.api_keys)
 
     @asynccontextmanager

@@ -27,7 +27,7 @@ from tts_engine.types import SynthesisOptions
 from .admission import Busy, Slot
 from .errors import SYNTHESIS_FAILED, describe_validation
 from .sentences import SentenceBuffer
-from .state import Service, service_of
+from .state import SpeechService, service_of
 from .synthesis import AudioStream
 from .voices import resolve_voice
 from .ws_protocol import Append, Cancel, Flush, Ping, Synthesize, client_message
@@ -44,7 +44,7 @@ async def tts_stream(websocket: WebSocket) -> None:
 
 
 @dataclass(eq=False)
-class Job:
+class StreamTask:
     """One ``synthesize`` request, from the queue to its ``done`` or ``error``."""
 
     request: Synthesize
@@ -101,12 +101,12 @@ class Job:
 class Session:
     """One connection: a reader answering every message at once, a worker running requests in turn."""
 
-    def __init__(self, websocket: WebSocket, service: Service) -> None:
+    def __init__(self, websocket: WebSocket, service: SpeechService) -> None:
         self.ws = websocket
         self.service = service
         self.config = service.settings.server
-        self.queue: deque[Job] = deque()
-        self.active: Job | None = None
+        self.queue: deque[StreamTask] = deque()
+        self.active: StreamTask | None = None
         self.wake = asyncio.Event()
         self.send_lock = asyncio.Lock()
         self.gone = False
@@ -208,13 +208,13 @@ class Session:
             )
             self._count("too_many_requests")
             return
-        job = Job(message, request_id, time.perf_counter())
+        job = StreamTask(message, request_id, time.perf_counter())
         if message.incremental and message.text:
             job.add_text(message.text)
         self.queue.append(job)
         self.wake.set()
 
-    def _find(self, request_id: str) -> Job | None:
+    def _find(self, request_id: str) -> StreamTask | None:
         if self.active is not None and self.active.request_id == request_id:
             return self.active
         return next((job for job in self.queue if job.request_id == request_id), None)
@@ -259,7 +259,7 @@ class Session:
             return
         job.add_text(message.text)
 
-    async def _finish(self, job: Job, duration_ms: float) -> str:
+    async def _finish(self, job: StreamTask, duration_ms: float) -> str:
         """Send the request's closing message; returns the outcome to count."""
         if job.failure is not None:
             sent = await self._error(job.request_id, *job.failure)
@@ -284,7 +284,7 @@ class Session:
             finally:
                 self.active = None
 
-    async def _run(self, job: Job) -> None:
+    async def _run(self, job: StreamTask) -> None:
         service, engine, request = self.service, self.service.engine, job.request
         slot: Slot | None = None
         stream: AudioStream | None = None

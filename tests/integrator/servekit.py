@@ -18,7 +18,7 @@ import uvicorn
 
 from integrator.app import create_app
 from integrator.app.server import bind, uvicorn_config
-from integrator.app.state import Service
+from integrator.app.state import SpeechService
 from integrator.config import Settings
 from integrator.services import Services
 from tts_engine.backend import Backend
@@ -64,7 +64,7 @@ def tone_settings(**server: Any) -> Settings:
 class Running:
     url: str
     ws_url: str
-    service: Service
+    service: SpeechService
     voices: dict[str, ToneBackend]
 
     @property

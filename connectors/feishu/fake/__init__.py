@@ -1,11 +1,12 @@
 """An in-memory twin of the Feishu Open API on loopback, for tests and ``voxflow feishu fake``.
 
-``server`` (FakeFeishu: lifecycle, dispatch, faults, the demo table), ``endpoints`` (one method per
-Open API endpoint), ``state`` (apps, tables, records, events), ``tables`` (field types, conversion,
+``fake_feishu`` (FakeFeishu: lifecycle, dispatch, faults, the demo table), ``endpoints`` (one method per
+Open API endpoint), ``records`` (apps, tables, records, events), ``tables`` (field types, conversion,
 paging, uploads), ``faults`` (scripted failures), ``wire`` (requests, the HTTP handler, encryption).
 Nothing outside tests and ``voxflow feishu fake`` imports it.
 """
 
+from .fake_feishu import DEMO_APP, FakeFeishu, seed_demo
 from .faults import (
     Fault,
     FaultScript,
@@ -21,7 +22,6 @@ from .faults import (
     too_many_requests,
     write_conflict,
 )
-from .server import DEMO_APP, FakeFeishu, seed_demo
 from .tables import ATTACHMENT, CHECKBOX, DATE, MULTI_SELECT, NUMBER, SINGLE_SELECT, TEXT, URL, Media
 from .wire import encrypt_event
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .state import MB, FakeState
+from .records import MB, FakeState
 from .tables import UI_TYPES, ApiError, Media, Upload, page, record_filter
 from .wire import Call, check_form
 
