@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from integrator.stream_protocol import Error
+
 from .errors import ApiError
 
 ENV_KEYS = "VOXFLOW_API_KEYS"
@@ -89,7 +91,7 @@ class APIKeyMiddleware:
         if (await receive())["type"] != "websocket.connect":
             return
         await send({"type": "websocket.accept"})
-        error_message = {"type": "error", "code": "invalid_api_key", "message": message}
+        error_message = Error(code="invalid_api_key", message=message).wire()
         await send({"type": "websocket.send", "text": json.dumps(error_message)})
         await send({"type": "websocket.close", "code": 1008, "reason": "invalid_api_key"})
 
