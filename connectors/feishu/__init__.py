@@ -4,7 +4,8 @@
 (cell shapes as text), ``bitable`` (records: source and sink), ``uploads`` (files into a base),
 ``chat`` (voice messages), ``media`` (measuring and converting the job's file), ``events``
 (webhook requests), ``connector`` (records into jobs, failures back), ``sinks`` (job sinks),
-``store`` (received events, reported failures), ``runtime`` (wiring into jobs), ``routes`` (the
-webhook route), ``plugin`` (what the connector hands Voxflow), ``check`` and ``cli``
-(``voxflow feishu``); ``fake/`` is an in-memory Feishu Open API on loopback, for tests.
+``store`` (received events, reported failures), ``runtime`` (one process's connector state and
+event drainer), ``routes`` (the webhook route), ``plugin`` (what the connector hands Voxflow),
+``check`` and ``cli`` (``voxflow feishu``); ``fake/`` is an in-memory Feishu Open API on
+loopback, for tests.
 """
