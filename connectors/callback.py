@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import av
 import httpx
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from integrator.jobs.abc import DeliveryRejected, Receipt, Sink
+from integrator.jobs.artifacts import artifact_duration_ms
 from integrator.jobs.job import Job
 
 from . import signing
@@ -253,14 +253,6 @@ class CallbackSender:
         raise CallbackFailed(f"callback to {redacted(target.url)} was refused: {reason}")
 
 
-def duration_ms(path: Path) -> float:
-    """What a player decodes, in milliseconds (counted, not estimated from headers)."""
-    with av.open(str(path)) as container:
-        stream = container.streams.audio[0]
-        samples = sum(frame.samples for frame in container.decode(stream))
-        return 1000.0 * samples / (stream.codec_context.sample_rate or 1)
-
-
 class CallbackSink(Sink):
     """``{name: callback, params: {url, hook?, audio?: url|base64}}`` in a job's sinks."""
 
@@ -324,7 +316,7 @@ class CallbackSink(Sink):
             "status": "succeeded",
             "hook": spec.metadata.get("hook"),
             "idempotency_key": spec.idempotency_key,
-            "duration_ms": round(duration_ms(artifact), 1),
+            "duration_ms": artifact_duration_ms(job, artifact),
             "format": job.artifact.format if job.artifact else spec.format,
             "media_type": job.artifact.media_type if job.artifact else None,
             "bytes": size,

@@ -89,7 +89,7 @@ class AudiobookKind(JobKind):
             result = batch.run(source, out)
         except BookError as exc:
             raise InvalidBook(str(exc)) from None
-        return KindResult(result.book, fmt, result.sample_rate)
+        return KindResult(result.book, fmt, result.sample_rate, result.duration_ms)
 
     def describe(self, job: Job) -> dict[str, Any] | None:
         try:

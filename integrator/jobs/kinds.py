@@ -41,6 +41,7 @@ class KindResult:
     path: Path
     format: str
     sample_rate: int
+    duration_ms: float
 
 
 class JobKind(abc.ABC):

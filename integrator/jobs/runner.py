@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -156,10 +157,11 @@ class JobRunner:
     # -- one attempt ------------------------------------------------------
     def _attempt(self, job: Job, token: str, run: Run) -> None:
         try:
-            path = self._produce(job, token, run)
+            path, artifact = self._produce(job, token, run)
             if run.cancel.is_set():
                 raise SynthesisCancelled("stopped before delivery")
-            self._deliver(job, path)
+            # Sinks read the artifact (its length, format, digest) from the job they are given.
+            self._deliver(replace(job, artifact=artifact), path)
             if self.store.succeed(job.id, token):
                 JOBS_FINISHED.labels("succeeded").inc()
         except SynthesisCancelled:
@@ -239,13 +241,13 @@ class JobRunner:
                 run.stop(StopReason.CANCEL)
 
     # -- audio ------------------------------------------------------------
-    def _produce(self, job: Job, token: str, run: Run) -> Path:
+    def _produce(self, job: Job, token: str, run: Run) -> tuple[Path, Artifact]:
         spec = job.spec
         done = job.artifact
         if done is not None and not done.expired:
             path = self.artifacts.path(job.id, done.format)
             if path.is_file() and path.stat().st_size == done.bytes:
-                return path  # an earlier attempt got this far before it died
+                return path, done  # an earlier attempt got this far before it died
         if spec.kind != SPEECH:
             return self._produce_kind(job, token, run)
         voice = spec.voice or self.engine.default_voice(spec.texts[0], ssml=spec.ssml)
@@ -256,27 +258,29 @@ class JobRunner:
         key = cache_key(plans, spec.format, engine_tag=f"lufs={getattr(self.engine, 'target_lufs', '')}")
         with self.artifacts.writing(job.id) as tmp:
             # Listeners of a feed hear the synthesis itself: a cached copy would give them nothing.
-            hit = self._cache_get(key, tmp) if spec.feed is None else False
-            if not hit:
+            duration_ms = self._cache_get(key, tmp) if spec.feed is None else None
+            hit = duration_ms is not None
+            if duration_ms is None:
                 total = sum(p.characters for p in plans)
                 feed = self._open_feed(job, plans)
                 with open(tmp, "wb") as out:
                     progress = self._progress(job.id, token, plans, total)
-                    self._render(plans, spec.format, out, progress, feed)
+                    duration_ms = self._render(plans, spec.format, out, progress, feed)
                 CHARACTERS.inc(total)
-                self._cache_put(key, tmp)
+                self._cache_put(key, tmp, duration_ms)
         path = self.artifacts.publish(tmp, job.id, spec.format)
         artifact = Artifact(
             name=path.name, format=spec.format, bytes=path.stat().st_size, sha256=file_sha256(path),
-            sample_rate=plans[0].sample_rate, cache_hit=hit,
+            sample_rate=plans[0].sample_rate, cache_hit=hit, duration_ms=duration_ms,
         )
         self.store.set_artifact(job.id, token, artifact)
-        return path
+        return path, artifact
 
     def _render(
         self, plans: list[Plan], fmt: str, out: BinaryIO, on_sentence: Callable[[], None],
         feed: FeedWriter | None = None,
-    ) -> None:
+    ) -> float:
+        """Encode the plans into ``out``; returns the audio's length in milliseconds (samples / rate)."""
         # One encoder across the job's texts: they become one stream, one file.
         encoder = open_encoder(fmt, plans[0].sample_rate)
         samples = 0
@@ -312,6 +316,7 @@ class JobRunner:
             feed.end(1000.0 * samples / encoder.sample_rate)
         out.write(encoder.finish())
         seal_file(out, fmt, encoder.sample_rate, samples)
+        return round(1000.0 * samples / encoder.sample_rate, 1)
 
     def _open_feed(self, job: Job, plans: list[Plan]) -> FeedWriter | None:
         if job.spec.feed is None or self.feeds is None:
@@ -323,7 +328,7 @@ class JobRunner:
             log.exception("job %s: feed %s unavailable; no one hears it live", job.id, job.spec.feed)
             return None
 
-    def _produce_kind(self, job: Job, token: str, run: Run) -> Path:
+    def _produce_kind(self, job: Job, token: str, run: Run) -> tuple[Path, Artifact]:
         """A job of a registered kind (an audiobook): its handler makes the file that becomes the artifact."""
         kind = get_kind(self.kinds, job.spec.kind)
         state = {"written": 0.0}
@@ -344,10 +349,10 @@ class JobRunner:
         path = self.artifacts.publish(tmp, job.id, result.format)
         artifact = Artifact(
             name=path.name, format=result.format, bytes=path.stat().st_size, sha256=file_sha256(path),
-            sample_rate=result.sample_rate,
+            sample_rate=result.sample_rate, duration_ms=result.duration_ms,
         )
         self.store.set_artifact(job.id, token, artifact)
-        return path
+        return path, artifact
 
     def _progress(self, job_id: str, token: str, plans: list[Plan], characters: int) -> Callable[[], None]:
         total = max(1, sum(p.sentences for p in plans))
@@ -364,22 +369,26 @@ class JobRunner:
 
         return on_sentence
 
-    def _cache_get(self, key: str, dest: Path) -> bool:
+    def _cache_get(self, key: str, dest: Path) -> float | None:
+        """The cached audio copied to ``dest`` and its length in ms; None on a miss (an entry kept
+        without its length is a miss too: the artifact must carry it)."""
         if self.cache is None:
-            return False
+            return None
         try:
-            hit = self.cache.get_to(key, dest)
+            duration_ms = self.cache.duration(key)
+            if duration_ms is not None and not self.cache.get_to(key, dest):
+                duration_ms = None
         except Exception:
             log.exception("audio cache read failed; synthesizing")
-            hit = False
-        (CACHE_HITS if hit else CACHE_MISSES).inc()
-        return hit
+            duration_ms = None
+        (CACHE_HITS if duration_ms is not None else CACHE_MISSES).inc()
+        return duration_ms
 
-    def _cache_put(self, key: str, src: Path) -> None:
+    def _cache_put(self, key: str, src: Path, duration_ms: float) -> None:
         if self.cache is None:
             return
         try:
-            self.cache.put_from(key, src)
+            self.cache.put_from(key, src, duration_ms)
         except Exception:
             log.exception("audio cache write failed")  # the job still has its artifact
 
