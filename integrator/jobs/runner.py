@@ -206,7 +206,8 @@ class JobRunner:
             path = self._produce(job, token, run)
             if run.cancel.is_set():
                 raise SynthesisCancelled("stopped before delivery")
-            self._deliver(job, path)
+            # Sinks get the job as stored now, with its artifact (media type, bytes, sha256).
+            self._deliver(self.store.get(job.id) or job, path)
             if self.store.succeed(job.id, token):
                 JOBS_FINISHED.labels("succeeded").inc()
         except SynthesisCancelled:

@@ -83,7 +83,8 @@ class Stack:
     """Settings with the connector enabled for ``feishu``, a job service, workers over ``engine``."""
 
     def __init__(
-        self, feishu: Feishu, data_dir: Path, engine: Engine | None = None, **feishu_cfg: Any
+        self, feishu: Feishu, data_dir: Path, engine: Engine | None = None, *,
+        jobs: dict[str, Any] | None = None, **feishu_cfg: Any,
     ) -> None:
         self.feishu = feishu
         self.engine = engine or tone_engine()
@@ -91,7 +92,9 @@ class Stack:
             "app_secret": feishu.fake.app_secret, "encrypt_key": feishu.fake.encrypt_key,
             "verification_token": feishu.fake.verification_token, **feishu_cfg,
         }
-        self.settings = Settings.model_validate({"data_dir": str(data_dir), "jobs": FAST_JOBS, "feishu": cfg})
+        self.settings = Settings.model_validate(
+            {"data_dir": str(data_dir), "jobs": FAST_JOBS | (jobs or {}), "feishu": cfg}
+        )
         install_connectors(self.settings)
         runtime = current()
         assert runtime is not None and runtime.settings is self.settings
