@@ -35,8 +35,8 @@ import httpx
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from integrator.jobs.abc import DeliveryRejected, Receipt, Sink
-from integrator.jobs.artifacts import artifact_duration_ms
-from integrator.jobs.job import Job
+from integrator.jobs.artifacts import audio_duration_ms, file_sha256
+from integrator.jobs.job import Artifact, Job
 
 from . import signing
 from .config import CallbacksConfig, callbacks_of, hooks_of
@@ -310,17 +310,21 @@ class CallbackSink(Sink):
         cfg = callbacks_of(self.settings)
         spec = job.spec
         size = artifact.stat().st_size
+        # What the receiver checks its download against: taken from the file being announced.
+        stored = job.artifact
+        if stored is None or stored.bytes != size:
+            stored = Artifact(artifact.name, spec.format, size, file_sha256(artifact), spec.sample_rate or 0)
         body: dict[str, Any] = {
             "event": "job.succeeded",
             "job_id": job.id,
             "status": "succeeded",
             "hook": spec.metadata.get("hook"),
             "idempotency_key": spec.idempotency_key,
-            "duration_ms": artifact_duration_ms(job, artifact),
-            "format": job.artifact.format if job.artifact else spec.format,
-            "media_type": job.artifact.media_type if job.artifact else None,
+            "duration_ms": audio_duration_ms(stored, artifact),
+            "format": stored.format,
+            "media_type": stored.media_type,
             "bytes": size,
-            "sha256": job.artifact.sha256 if job.artifact else None,
+            "sha256": stored.sha256,
             "metadata": spec.metadata,
         }
         if audio == "base64" and size <= cfg.inline_max_bytes:

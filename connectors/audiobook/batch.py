@@ -147,10 +147,19 @@ class Batch:
         self.on_progress(progress)
         for index, chapter in enumerate(book.chapters, 1):
             progress.chapter = chapter.title
-            entry = self._chapter(book, index, chapter, voice, rate, previous, out_dir, progress, tally)
+            try:
+                entry = self._chapter(book, index, chapter, voice, rate, previous, out_dir, progress, tally)
+            except BaseException:
+                manifest.resume_from = index  # what is finished stays listed; this is where to go on
+                manifest.save(out_dir)
+                raise
             manifest.chapters.append(entry)
             manifest.save(out_dir)
             self.on_progress(progress)
+        if self.cancel.is_set():  # stopped after the last chapter: the book is joined next time
+            manifest.resume_from = len(book.chapters) + 1
+            manifest.save(out_dir)
+            raise SynthesisCancelled("the batch was cancelled")
         book_path, playlist, subtitles = self._finish(book, manifest, previous, out_dir, rate)
         return BatchResult(out_dir, book_path, playlist, subtitles, manifest.chapters, rate, voice, tally)
 

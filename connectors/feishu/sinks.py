@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from integrator.jobs.abc import DeliveryRejected, Receipt, Sink
-from integrator.jobs.artifacts import artifact_duration_ms
+from integrator.jobs.artifacts import audio_duration_ms
 from integrator.jobs.job import Job
 
 from . import media
@@ -65,7 +65,7 @@ class BitableSink(Sink):
             return Receipt(self.key, "", {"skipped": "record changed", "record_id": target.record_id})
         if m.up_to_date and m.status == connector.cfg.status.done:
             return Receipt(self.key, target.record_id, {"skipped": "already delivered"})
-        seconds = artifact_duration_ms(job, artifact) / 1000.0
+        seconds = audio_duration_ms(job.artifact, artifact) / 1000.0
         try:
             token = connector.bitable.deliver(m, artifact.read_bytes(), seconds)
         except FeishuError as exc:

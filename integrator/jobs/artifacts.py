@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from .job import Job
+from .job import Artifact
 from .store import JobStore
 
 log = logging.getLogger(__name__)
@@ -77,11 +77,11 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def artifact_duration_ms(job: Job, path: Path) -> float:
-    """The length of the job's audio in ms: counted at synthesis and carried by its artifact.
-    Artifacts made before the length was recorded are decoded once here."""
-    if job.artifact is not None and job.artifact.duration_ms is not None:
-        return job.artifact.duration_ms
+def audio_duration_ms(artifact: Artifact | None, path: Path) -> float:
+    """The length of the audio at ``path`` in ms: counted at synthesis and carried by its
+    ``artifact``. Files of artifacts made before the length was recorded are decoded here."""
+    if artifact is not None and artifact.duration_ms is not None:
+        return artifact.duration_ms
     import av  # only for artifacts from older versions
 
     with av.open(str(path)) as container:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -35,15 +34,11 @@ from .job import SPEECH, Artifact, Job, JobStatus
 from .kinds import JobKind, KindRun, get_kind
 from .metrics import CACHE_HITS, CACHE_MISSES, CHARACTERS, JOBS_FINISHED, QUEUE_WAIT
 from .retry import RetryPolicy
-from .runs import LocalRuns, Run, StopReason
+from .runs import LocalRuns, Run, StopReason, worker_name
 from .sinks import deliver_once
 from .store import JobStore, utcnow
 
 log = logging.getLogger(__name__)
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class JobRunner:
@@ -160,7 +155,7 @@ class JobRunner:
             path, artifact = self._produce(job, token, run)
             if run.cancel.is_set():
                 raise SynthesisCancelled("stopped before delivery")
-            # Sinks read the artifact (its length, format, digest) from the job they are given.
+            # Sinks get the job with the artifact just made (length, media type, bytes, sha256).
             self._deliver(replace(job, artifact=artifact), path)
             if self.store.succeed(job.id, token):
                 JOBS_FINISHED.labels("succeeded").inc()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
@@ -52,3 +54,8 @@ class LocalRuns:
             return False
         run.stop(StopReason.CANCEL)
         return True
+
+
+def worker_name() -> str:
+    """This process, as leases name it: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"

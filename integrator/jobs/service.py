@@ -134,6 +134,10 @@ class JobService:
             raise JobNotFound(job_id)
         return job
 
+    def by_key(self, idempotency_key: str) -> Job | None:
+        """The job submitted with this idempotency key, if there is one (a look, not a reservation)."""
+        return self.store.by_key(idempotency_key)
+
     def page(
         self, *, status: JobStatus | None = None, source: str | None = None, limit: int = 50,
         cursor: str | None = None,

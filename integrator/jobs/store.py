@@ -93,6 +93,11 @@ class JobStore:
             found = self._deliveries(s, job_id) if deliveries else ()
             return _job(row, found)
 
+    def by_key(self, idempotency_key: str) -> Job | None:
+        with self._tx() as s:
+            row = s.scalar(select(JobRow).where(JobRow.idempotency_key == idempotency_key))
+            return _job(row) if row is not None else None
+
     def find(
         self, *, status: JobStatus | None = None, source: str | None = None,
         limit: int = 50, before: str | None = None,

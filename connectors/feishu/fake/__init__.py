@@ -12,11 +12,13 @@ from .faults import (
     FaultScript,
     error,
     gateway_error,
+    late,
     lost_reply,
     malformed,
     permission_denied,
     rate_limited,
     reset,
+    sets,
     slow,
     token_expired,
     too_many_requests,
@@ -27,7 +29,7 @@ from .wire import encrypt_event
 
 __all__ = [
     "ATTACHMENT", "CHECKBOX", "DATE", "DEMO_APP", "MULTI_SELECT", "NUMBER", "SINGLE_SELECT", "TEXT", "URL",
-    "FakeFeishu", "Fault", "FaultScript", "Media", "encrypt_event", "error", "gateway_error", "lost_reply",
-    "malformed", "permission_denied", "rate_limited", "reset", "seed_demo", "slow", "token_expired",
-    "too_many_requests", "write_conflict",
+    "FakeFeishu", "Fault", "FaultScript", "Media", "encrypt_event", "error", "gateway_error", "late",
+    "lost_reply", "malformed", "permission_denied", "rate_limited", "reset", "seed_demo", "sets", "slow",
+    "token_expired", "too_many_requests", "write_conflict",
 ]

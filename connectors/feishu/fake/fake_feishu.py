@@ -26,11 +26,13 @@ from .faults import (  # noqa: F401 - the fault helpers are part of this module'
     FaultScript,
     error,
     gateway_error,
+    late,
     lost_reply,
     malformed,
     permission_denied,
     rate_limited,
     reset,
+    sets,
     slow,
     token_expired,
     too_many_requests,
@@ -90,7 +92,10 @@ class FakeFeishu(FakeEndpoints):
         if route is None:
             return 404, {"Content-Type": "text/plain"}, b"404 page not found"
         endpoint, handler, call.params = route
-        fault = self.faults.next_for(endpoint)
+        fault = self.faults.next_for(endpoint, call.body)
+        if fault is not None and fault.kind == "late":
+            time.sleep(fault.delay_s)
+            return self._answer(endpoint, handler, call)
         if fault is not None and fault.kind in ("slow", "lost"):
             # The work is done and only the answer goes wrong: a client that retries must find it done.
             answer = self._answer(endpoint, handler, call)

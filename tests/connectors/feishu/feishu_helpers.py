@@ -83,7 +83,8 @@ class Stack:
     """Settings with the connector enabled for ``feishu``, a job service, workers over ``engine``."""
 
     def __init__(
-        self, feishu: Feishu, data_dir: Path, engine: Engine | None = None, **feishu_cfg: Any
+        self, feishu: Feishu, data_dir: Path, engine: Engine | None = None, *,
+        jobs: dict[str, Any] | None = None, **feishu_cfg: Any,
     ) -> None:
         self.feishu = feishu
         self.engine = engine or tone_engine()
@@ -91,9 +92,8 @@ class Stack:
             "app_secret": feishu.fake.app_secret, "encrypt_key": feishu.fake.encrypt_key,
             "verification_token": feishu.fake.verification_token, **feishu_cfg,
         }
-        loaded = validate_settings(
-            {"data_dir": str(data_dir), "jobs": FAST_JOBS, "feishu": cfg}, FeishuPlugin.sections
-        )
+        data = {"data_dir": str(data_dir), "jobs": FAST_JOBS | (jobs or {}), "feishu": cfg}
+        loaded = validate_settings(data, FeishuPlugin.sections)
         self.services = compose(loaded)  # the sinks and the poll schedule included
         self.settings = self.services.settings
         self.plugin = self.services.connector(FeishuPlugin)
