@@ -11,7 +11,7 @@ from tts_engine.text.lexicon import Lexicon
 from tts_engine.text.mandarin import MandarinReader, builtin_lexicon
 
 sys.path.insert(0, str(Path(__file__).parent))
-import pronunciation_sets as sets  # noqa: E402
+import pronunciation_sets as sets
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,9 @@ def test_polyphones_standing_alone_follow_their_neighbours(
         ("第一名", [None, "yi1", None]),
     ],
 )
-def test_sandhi_of_yi_bu_and_third_tones(reader: MandarinReader, text: str, readings: list[str | None]) -> None:
+def test_sandhi_of_yi_bu_and_third_tones(
+    reader: MandarinReader, text: str, readings: list[str | None]
+) -> None:
     got = reader(text)
     assert [g if r else None for g, r in zip(got, readings, strict=True)] == readings
 
