@@ -150,7 +150,22 @@ def _merge(words: Sequence[Word], matches: Sequence[LexiconMatch]) -> list[Word]
     return out
 
 
-@cache
-def default_reader() -> MandarinReader:
-    """One reader with the built-in lexicon and sandhi, shared by the backends of a process."""
-    return MandarinReader()
+def library_readings(text: str) -> list[str | None]:
+    """The libraries' readings alone: pypinyin word by word over jieba's words, as misaki's
+    legacy front end reads them (for comparisons, and to reproduce its output)."""
+    import jieba
+    from pypinyin import Style, lazy_pinyin
+
+    def read(s: str) -> list[str]:
+        return list(lazy_pinyin(s, style=Style.TONE3, neutral_tone_with_five=True, errors="ignore"))
+
+    out: list[str | None] = [None] * len(text)
+    for run in HAN_RUN.finditer(text):
+        pos = run.start()
+        for word in jieba.lcut(run.group()):
+            readings = read(word)
+            if len(readings) != len(word):
+                readings = [(read(ch) or [""])[0] for ch in word]
+            out[pos : pos + len(word)] = [r or None for r in readings]
+            pos += len(word)
+    return out
