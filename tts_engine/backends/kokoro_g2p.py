@@ -74,7 +74,7 @@ class KokoroG2P:
         jieba.initialize()  # loads its dictionary (~0.6 s) now rather than on the first request
         self._jieba = jieba
         self._py2ipa = ZHG2P.py2ipa
-        self._reader = reader or MandarinReader()
+        self.reader = reader or MandarinReader()
         self._espeak = EspeakFallback(british=False)
         self._espeak_lock = threading.Lock()
 
@@ -85,7 +85,7 @@ class KokoroG2P:
 
             # as misaki does; not with overrides, which index the original text
             text = cn2an.transform(text, "an2cn")
-        readings = self._reader(text) if HAN.search(text) else []
+        readings = self.reader(text) if HAN.search(text) else []
         parts: list[str] = []
         pos = 0
         for run in HAN.finditer(text):

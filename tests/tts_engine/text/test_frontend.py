@@ -118,11 +118,16 @@ def test_numbers_in_mixed_text_follow_the_run_around_them(text: str, runs: list[
         ("孩子长大[zhang3 da4]了。", {"长": "zhang3", "大": "da4"}),
         ("长[chang2]度是3米。", {"长": "chang2"}),
         ("第[di4]2章", {"第": "di4"}),
+        ("请重(chóng)新开始。", {"重": "chong2"}),
+        ("请重（chóng）新开始。", {"重": "chong2"}),
+        ("他说你好ni3 hao3。", {"你": "ni3", "好": "hao3"}),
+        ("音乐(yīnyuè)很好听。", {"音": "yin1", "乐": "yue4"}),
     ],
 )
 def test_polyphone_overrides_point_at_their_characters(text: str, overrides: dict[str, str]) -> None:
     (piece,) = analyze(text)
-    assert "[" not in piece.text and "[" not in piece.display
+    for mark in ("[", "(", "（", "ni3"):
+        assert mark not in piece.text and mark not in piece.display
     assert {piece.text[i]: py for i, py in piece.pinyin.items()} == overrides
 
 
