@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 HAN = re.compile(r"[\u4e00-\u9fff]+")  # the range misaki's legacy Mandarin path reads
 LATIN = re.compile(r"[A-Za-z]")
+LATIN_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 DIGIT = re.compile(r"[0-9]")
 # misaki's ZHG2P.map_punctuation, as a table: applied to the text between Han
 # runs only, so the offsets of Han characters stay those of the input.
@@ -101,6 +102,14 @@ class KokoroG2P:
             phonemes, _ = self._espeak(types.SimpleNamespace(text=text))
         return phonemes or ""
 
+    def spell(self, letters: str) -> str:
+        """Capitals as letter names, stressed the way eSpeak stresses an acronym it spells
+        (``API`` → ``ˌApˌiˈI``); eSpeak alone reads some as words (``OKR`` → ``ˈɑkəɹ``)."""
+        names = [self.english(ch).replace("ˈ", "ˌ") for ch in letters]
+        if names:
+            names[-1] = names[-1].replace("ˌ", "ˈ", 1)
+        return "".join(names)
+
     def syllable(self, pinyin: str) -> str:
         """One tone-numbered pinyin syllable ("chong2") in misaki phonemes; ValueError if not pinyin."""
         return str(self._py2ipa(pinyin.strip().lower()))
@@ -108,6 +117,11 @@ class KokoroG2P:
     def _between(self, text: str, lang: str) -> str:
         if not text.strip():
             return text
+        words = LATIN_WORD.findall(text)
+        if lang == "zh" and words and all(w.isupper() for w in words):
+            # the front-end keeps only acronyms in Chinese pieces (OKR, Q三): spell them
+            spelled = LATIN_WORD.sub(lambda m: f" {self.spell(m.group())} ", text)
+            return spelled.translate(_PUNCTUATION)
         if lang == "en" or LATIN.search(text):
             return f" {self.english(text)} "
         return text.translate(_PUNCTUATION)

