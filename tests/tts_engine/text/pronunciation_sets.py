@@ -12,6 +12,7 @@ from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
 POLYPHONES = DATA / "polyphones.tsv"
+HELD_OUT = DATA / "polyphones_heldout.tsv"
 SANDHI = DATA / "sandhi.tsv"
 
 
