@@ -24,8 +24,11 @@ import threading
 import types
 from collections.abc import Callable, Mapping, Sequence
 
+from ..text.acronyms import LETTER_PINYIN
+
 log = logging.getLogger(__name__)
 
+_ENGLISH_LETTERS = frozenset("Q")
 HAN = re.compile(r"[\u4e00-\u9fff]+")  # the range misaki's legacy Mandarin path reads
 LATIN = re.compile(r"[A-Za-z]")
 LATIN_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
@@ -103,12 +106,16 @@ class KokoroG2P:
         return phonemes or ""
 
     def spell(self, letters: str) -> str:
-        """Capitals as letter names, stressed the way eSpeak stresses an acronym it spells
-        (``API`` → ``ˌApˌiˈI``); eSpeak alone reads some as words (``OKR`` → ``ˈɑkəɹ``)."""
-        names = [self.english(ch).replace("ˈ", "ˌ") for ch in letters]
-        if names:
-            names[-1] = names[-1].replace("ˌ", "ˈ", 1)
-        return "".join(names)
+        """Capitals as letter names, said as Chinese speakers say them (``HR`` → ei1 chi3 a1 er3),
+        which Whisper understands far better from these speakers than English letter names;
+        Q, which no Mandarin syllable comes close to, keeps its English name."""
+        names = []
+        for ch in letters:
+            if ch in _ENGLISH_LETTERS or ch not in LETTER_PINYIN:
+                names.append(self.english(ch))
+            else:
+                names.append("".join(self.syllable(s) for s in LETTER_PINYIN[ch]))
+        return " ".join(names).replace(chr(815), "")
 
     def syllable(self, pinyin: str) -> str:
         """One tone-numbered pinyin syllable ("chong2") in misaki phonemes; ValueError if not pinyin."""

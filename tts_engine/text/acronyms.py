@@ -25,12 +25,13 @@ _WORDS = frozenset(
 )
 
 
-# Letter names in Mandarin syllables, as Chinese speakers say them, for voices that take only pinyin.
+# Letter names in Mandarin syllables, as Chinese speakers say them. Whisper heard OKR, KPI, PPT,
+# API, HR and CEO from Kokoro reading these where it heard OK, GBi, BBD, FBI from English letter names.
 LETTER_PINYIN: dict[str, tuple[str, ...]] = {
     "A": ("ei1",), "B": ("bi4",), "C": ("xi1",), "D": ("di4",), "E": ("yi1",), "F": ("ai4", "fu5"),
-    "G": ("ji4",), "H": ("ai4", "qi1"), "I": ("ai4",), "J": ("jie1",), "K": ("kei1",),
+    "G": ("ji4",), "H": ("ei1", "chi3"), "I": ("ai4",), "J": ("jie1",), "K": ("kei1",),
     "L": ("ai4", "le5"), "M": ("ai4", "mu5"), "N": ("en1",), "O": ("ou1",), "P": ("pi1",),
-    "Q": ("qiu1",), "R": ("a4", "er5"), "S": ("ai4", "si5"), "T": ("ti1",), "U": ("you1",),
+    "Q": ("qiu1",), "R": ("a1", "er3"), "S": ("ai4", "si5"), "T": ("ti1",), "U": ("you1",),
     "V": ("wei1",), "W": ("da2", "bu5", "liu5"), "X": ("ai4", "ke4", "si5"), "Y": ("wai1",), "Z": ("zei4",),
 }  # fmt: skip
 
