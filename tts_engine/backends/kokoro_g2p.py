@@ -7,7 +7,7 @@ joined, words separated by spaces) while keeping track of where each Han
 character sits in the input, so that tone-numbered pinyin overrides
 (``Piece.pinyin``) replace the reading of exactly the characters they name.
 The syllables themselves come from :class:`~tts_engine.text.mandarin.MandarinReader`
-(phrase readings, the built-in lexicon, polyphone rules, tone sandhi) rather
+(phrase readings, the built-in lexicon, polyphone rules; tones as written) rather
 than from misaki's plain pypinyin call; with a reader that gives pypinyin's
 readings the output is misaki's.
 
@@ -63,7 +63,7 @@ class KokoroG2P:
     """Text of one language (``"zh"`` or ``"en"``) to a misaki phoneme string.
 
     ``reader`` gives the reading of each character of a text (None where there is none);
-    by default a :class:`MandarinReader`. Thread-safe: the eSpeak phonemizer, which keeps
+    by default a :class:`MandarinReader` without tone sandhi. Thread-safe: the eSpeak phonemizer, which keeps
     global state, runs under a lock.
     """
 
@@ -78,7 +78,9 @@ class KokoroG2P:
         jieba.initialize()  # loads its dictionary (~0.6 s) now rather than on the first request
         self._jieba = jieba
         self._py2ipa = ZHG2P.py2ipa
-        self.reader = reader or MandarinReader()
+        # Tones as written: the model learnt sandhi from misaki's legacy phonemes, which have none,
+        # and Whisper understood it less with sandhi applied (bench/pronunciation_cer.py).
+        self.reader = reader or MandarinReader(sandhi=False)
         self._espeak = EspeakFallback(british=False)
         self._espeak_lock = threading.Lock()
 

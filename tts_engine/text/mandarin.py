@@ -24,6 +24,7 @@ from tts_engine.text.sandhi import Sandhi
 HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")  # the range pypinyin, jieba and the backends read
 
 Word = tuple[str, str]  # (text, jieba part-of-speech tag)
+_MAX_SPAN = 4  # jieba words a lexicon word may join
 
 
 @cache
@@ -89,7 +90,7 @@ class MandarinReader:
         readings: list[str | None] = []
         for i, (word, pos) in enumerate(words):
             prev, prev_pos = words[i - 1] if i else ("", "")
-            nxt = words[i + 1][0] if i + 1 < len(words) else ""
+            nxt = words[i + 1] if i + 1 < len(words) else ("", "")
             readings += self._word(word, pos, prev, prev_pos, nxt)
         matches = self._aligned(run, words)
         for m in matches:
@@ -98,7 +99,7 @@ class MandarinReader:
             return self._sandhi(_merge(words, matches), readings)
         return readings
 
-    def _word(self, word: str, pos: str, prev: str, prev_pos: str, nxt: str) -> list[str | None]:
+    def _word(self, word: str, pos: str, prev: str, prev_pos: str, nxt: Word) -> list[str | None]:
         """pypinyin's readings of one jieba word, then the polyphone rules for its characters."""
         out: list[str | None] = []
         for phrase in self._phrases(word):
@@ -106,7 +107,7 @@ class MandarinReader:
             in_phrase = phrase in self._phrase_dict  # holds only phrases read unlike their characters
             for i in range(len(out) - len(phrase), len(out)):
                 if word[i] in polyphones.RULES:
-                    context = polyphones.Context(word, pos, i, prev, prev_pos, nxt, in_phrase)
+                    context = polyphones.Context(word, pos, i, prev, prev_pos, nxt[0], nxt[1], in_phrase)
                     out[i] = polyphones.reading(word[i], context) or out[i]
         return out
 
@@ -120,16 +121,29 @@ class MandarinReader:
         return [str(r) if r and r[-1].isdigit() else None for r in readings]
 
     def _aligned(self, run: str, words: Sequence[Word]) -> list[LexiconMatch]:
-        """Lexicon matches that agree with the segmentation: whole words, or inside one word.
-        A match across a word boundary (行长 in 银行/长期) is a false friend and is dropped."""
+        """Lexicon words that agree with the segmentation: a span of whole words (应/还 → 应还),
+        else a part of one word (还款 in 还款额). A lexicon word across a word boundary
+        (行长 in 银行/长期) is a false friend and is not applied."""
         starts = list(accumulate((len(w) for w, _ in words), initial=0))
-        bounds = set(starts)
-        out = []
-        for m in self._lexicon.matches(run):
-            whole = m.start in bounds and m.end in bounds
-            inside = any(a <= m.start and m.end <= b for a, b in pairwise(starts))
-            if whole or inside:
-                out.append(m)
+        out: list[LexiconMatch] = []
+        i = 0
+        while i < len(words):
+            span = next(
+                (
+                    (j, found)
+                    for j in range(min(len(words), i + _MAX_SPAN), i + 1, -1)
+                    if (found := self._lexicon.pinyin(run[starts[i] : starts[j]])) is not None
+                ),
+                None,
+            )
+            if span:
+                j, pinyin = span
+                out.append(LexiconMatch(starts[i], starts[j], run[starts[i] : starts[j]], pinyin))
+                i = j
+                continue
+            for m in self._lexicon.matches(words[i][0]):
+                out.append(LexiconMatch(starts[i] + m.start, starts[i] + m.end, m.text, m.pinyin))
+            i += 1
         return out
 
 

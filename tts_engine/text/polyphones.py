@@ -29,6 +29,7 @@ class Context:
     prev: str  # the previous word ("" at the start of the run)
     prev_pos: str
     next: str  # the next word ("" at the end)
+    next_pos: str = ""
     in_phrase: bool = False  # pypinyin read it inside a phrase of its dictionary
 
     @property
@@ -110,6 +111,15 @@ def _hang(c: Context) -> str | None:
     return None
 
 
+def _wei(c: Context) -> str | None:
+    """为 before an amount, a number or a time is "is" (金额为八千元, 时间为下午三点: wei2);
+    elsewhere pypinyin's "for" (wei4) stands."""
+    amount = c.next_pos in ("m", "mq", "t") and c.next[:1] not in "这那此该"  # but 为这件事 wei4
+    if c.alone and not c.in_phrase and (amount or c.next[:1] in NUMERALS):
+        return "wei2"
+    return None
+
+
 def _zeng(c: Context) -> str | None:
     """曾 before a title is the surname (曾先生 zeng1)."""
     return "zeng1" if not c.in_phrase and c.alone and c.next.startswith(_TITLES) else None
@@ -122,6 +132,7 @@ RULES: dict[str, Rule] = {
     "还": _huan,
     "行": _hang,
     "曾": _zeng,
+    "为": _wei,
     "数": _as_verb("shu3"),
     "教": _as_verb("jiao1"),
     "盛": _as_verb("cheng2"),
