@@ -1,7 +1,8 @@
 """The text front-end: raw text or SSML in, speakable pieces out.
 
 Order matters: markup (SSML, inline pinyin) first, then the user's lexicon, then language
-detection, then per-language normalization, and splitting last so pieces never cut a number.
+detection (acronyms inside Chinese stay with the Chinese voice), then per-language
+normalization, and splitting last so pieces never cut a number.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from tts_engine.errors import EmptyTextError, InvalidOptionError, TextTooLongError
-from tts_engine.text import langid, normalize, split
+from tts_engine.text import acronyms, langid, normalize, split
 from tts_engine.text.atoms import Atom, Stream, from_text, rewrite
 from tts_engine.text.chars import script_lang
 from tts_engine.text.lexicon import Lexicon
@@ -71,6 +72,7 @@ def analyze(
     if lexicon:
         stream = _apply_lexicon(stream, lexicon)
     _assign_languages(stream, default)
+    stream = acronyms.read_in_chinese(stream)
     stream = normalize.normalize(stream)
     pieces = split.split(stream, first_piece_chars, max_piece_chars)
     if all(p.is_silence for p in pieces):
