@@ -40,20 +40,22 @@ def batch(
     SIGINT (Ctrl-C) and SIGTERM stop it after the piece being spoken: finished chapters stay,
     manifest.json says where to resume, and the exit status is 130 (SIGINT) or 143 (SIGTERM).
     """
-    from integrator.config import ConfigError, load_settings
+    from integrator.config import ConfigError
+    from integrator.plugins import load_installed_settings
     from integrator.runtime import build_engine
     from tts_engine.errors import SynthesisCancelled, TTSError
 
+    from ..config import audiobook_of
     from .batch import Batch, BatchOptions
     from .batch import Progress as BatchProgress
     from .book import BookError
     from .stopping import stop_on_signals
 
     try:
-        settings = load_settings(config)
+        settings = load_installed_settings(config)
     except ConfigError as exc:
         fail(str(exc))
-    cfg = settings.audiobook
+    cfg = audiobook_of(settings)
     fmt = {"aac": "m4b", "m4a": "m4b"}.get((fmt or cfg.format).lower(), (fmt or cfg.format).lower())
     if fmt not in ("mp3", "m4b"):
         fail(f"unknown format {fmt!r}; choose mp3 or m4b")

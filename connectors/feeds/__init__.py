@@ -15,12 +15,13 @@ id as ``request_id``), after a first ``{"type": "subscribed", "channel"}``.
 
 Workers in the serving process publish to the process's :class:`FeedHub` directly; workers on
 other machines (``jobs.backend: redis``) publish through Redis pub/sub, which a bridge thread in
-the serving process feeds into its hub (redis_transport.py, process.py). The route: route.py.
+the serving process feeds into its hub (redis_transport.py, process.py). The route: route.py;
+the plugin that hands all this to a Voxflow process: plugin.py.
 """
 
 from connectors.feeds.hub import FeedHub
 from connectors.feeds.listener import Listener
-from connectors.feeds.process import LOCAL_HUB, hub_for, publisher_for
+from connectors.feeds.process import ProcessFeeds, redis_url
 from connectors.feeds.redis_transport import REDIS_PREFIX, RedisFeedBridge, RedisFeedPublisher
 from connectors.feeds.replay import Replay
 from connectors.feeds.route import CHANNEL, CLOSE_TOO_SLOW, ROUTE, install, router
@@ -29,17 +30,16 @@ from connectors.feeds.writer import Message
 __all__ = [
     "CHANNEL",
     "CLOSE_TOO_SLOW",
-    "LOCAL_HUB",
     "REDIS_PREFIX",
     "ROUTE",
     "FeedHub",
     "Listener",
     "Message",
+    "ProcessFeeds",
     "RedisFeedBridge",
     "RedisFeedPublisher",
     "Replay",
-    "hub_for",
     "install",
-    "publisher_for",
+    "redis_url",
     "router",
 ]

@@ -1,51 +1,59 @@
-"""This process's feed hub, and where its job runners publish: the hub itself, or Redis when
+"""One process's feeds: its hub, and where its job runners publish: the hub itself, or Redis when
 workers run on other machines (then a bridge feeds the hub from Redis)."""
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
+from connectors.config import feeds_of
 from connectors.feeds.hub import FeedHub
 from connectors.feeds.redis_transport import RedisFeedBridge, RedisFeedPublisher
+from integrator.config import Settings
 from integrator.jobs.abc import FeedPublisher
 
-if TYPE_CHECKING:
-    from integrator.config import Settings
 
-
-LOCAL_HUB = FeedHub()
-_bridges: dict[str, RedisFeedBridge] = {}
-_publishers: dict[str, RedisFeedPublisher] = {}
-_lock = threading.Lock()
-
-
-def _redis_url(settings: Settings) -> str | None:
-    cfg = settings.feeds
+def redis_url(settings: Settings) -> str | None:
+    """Redis pub/sub carries feeds when asked to, or by default when jobs cross machines."""
+    cfg = feeds_of(settings)
     if cfg.backend == "redis" or (cfg.backend == "auto" and settings.jobs.backend == "redis"):
         return cfg.redis_url or settings.jobs.redis_url
     return None
 
 
-def publisher_for(settings: Settings) -> FeedPublisher:
-    """Where this process's job runners publish."""
-    url = _redis_url(settings)
-    if url is None:
-        return hub_for(settings)
-    with _lock:
-        if url not in _publishers:
-            _publishers[url] = RedisFeedPublisher(url)
-        return _publishers[url]
+class ProcessFeeds:
+    """The hub listeners of this process subscribe to and this process's publisher; made by the
+    feeds plugin, one per composed process. Redis connections open when first used."""
 
+    def __init__(self, settings: Settings) -> None:
+        cfg = feeds_of(settings)
+        self.hub = FeedHub(cfg.listener_queue, cfg.max_waiting_bytes, cfg.replay_s)
+        self.url = redis_url(settings)
+        self._publisher: RedisFeedPublisher | None = None
+        self._bridge: RedisFeedBridge | None = None
+        self._lock = threading.Lock()
 
-def hub_for(settings: Settings) -> FeedHub:
-    """The hub listeners of this process subscribe to (with the Redis bridge when feeds cross machines)."""
-    LOCAL_HUB.listener_queue = settings.feeds.listener_queue
-    LOCAL_HUB.max_waiting_bytes = settings.feeds.max_waiting_bytes
-    LOCAL_HUB.replay_s = settings.feeds.replay_s
-    url = _redis_url(settings)
-    if url is not None:
-        with _lock:
-            if url not in _bridges:
-                _bridges[url] = RedisFeedBridge(LOCAL_HUB, url).start()
-    return LOCAL_HUB
+    def publisher(self) -> FeedPublisher:
+        """Where this process's job runners publish."""
+        if self.url is None:
+            return self.hub
+        with self._lock:
+            if self._publisher is None:
+                self._publisher = RedisFeedPublisher(self.url)
+            return self._publisher
+
+    def listening_hub(self) -> FeedHub:
+        """The hub the route serves, bridged from Redis when feeds cross machines."""
+        if self.url is not None:
+            with self._lock:
+                if self._bridge is None:
+                    self._bridge = RedisFeedBridge(self.hub, self.url).start()
+        return self.hub
+
+    def close(self) -> None:
+        with self._lock:
+            if self._bridge is not None:
+                self._bridge.stop()
+                self._bridge = None
+            if self._publisher is not None:
+                self._publisher.close()
+                self._publisher = None

@@ -6,16 +6,12 @@ import asyncio
 import json
 import logging
 import re
-from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
 
 from connectors.feeds.hub import FeedHub
 from connectors.feeds.listener import Listener
-from connectors.feeds.process import hub_for
-
-if TYPE_CHECKING:
-    from integrator.config import Settings
+from integrator.stream_protocol import Error, Subscribed
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +28,7 @@ async def feed(websocket: WebSocket, channel: str) -> None:
     await websocket.accept()
     if not CHANNEL.match(channel):
         message = "a channel name is 1-64 letters, digits, '_', '.' or '-'"
-        await websocket.send_json({"type": "error", "code": "invalid_channel", "message": message})
+        await websocket.send_json(Error(code="invalid_channel", message=message).wire())
         await websocket.close(1008, "invalid_channel")
         return
     hub: FeedHub = websocket.app.state.feeds
@@ -45,7 +41,7 @@ async def feed(websocket: WebSocket, channel: str) -> None:
 
 async def _serve(websocket: WebSocket, channel: str, listener: Listener) -> None:
     async def pump() -> None:
-        await websocket.send_json({"type": "subscribed", "channel": channel})
+        await websocket.send_json(Subscribed(channel=channel).wire())
         while (message := await listener.get()) is not None:
             if isinstance(message, bytes):
                 await websocket.send_bytes(message)
@@ -74,8 +70,8 @@ async def _serve(websocket: WebSocket, channel: str, listener: Listener) -> None
             pass
 
 
-def install(app: FastAPI, settings: Settings) -> FeedHub:
+def install(app: FastAPI, hub: FeedHub) -> FeedHub:
     """Add ``WS /v1/feeds/{channel}`` with this process's hub as ``app.state.feeds``."""
-    app.state.feeds = hub_for(settings)
+    app.state.feeds = hub
     app.include_router(router)
-    return app.state.feeds
+    return hub

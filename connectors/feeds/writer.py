@@ -6,13 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from integrator.jobs.abc import FeedWriter
+from integrator.stream_protocol import ENDS, Done, Error, Progress, Start
 
 Message = dict[str, Any] | bytes
 
 
 def ends(message: Message) -> bool:
     """Whether ``message`` closes a job's narration (``done`` or ``error``)."""
-    return isinstance(message, dict) and message.get("type") in ("done", "error")
+    return isinstance(message, dict) and message.get("type") in ENDS
 
 
 class Writer(FeedWriter):
@@ -23,26 +24,11 @@ class Writer(FeedWriter):
         self.job_id = job_id
 
     def begin(self, sample_rate: int, voice: str) -> None:
-        self._send(
-            {
-                "type": "start",
-                "request_id": self.job_id,
-                "sample_rate": sample_rate,
-                "format": "pcm",
-                "voice": voice,
-            }
-        )
+        self._send(Start(request_id=self.job_id, sample_rate=sample_rate, format="pcm", voice=voice).wire())
 
     def sentence(self, index: int, text: str, offset_ms: float) -> None:
-        self._send(
-            {
-                "type": "progress",
-                "request_id": self.job_id,
-                "sentence": index,
-                "text": text,
-                "offset_ms": round(offset_ms, 1),
-            }
-        )
+        progress = Progress(request_id=self.job_id, sentence=index, text=text, offset_ms=round(offset_ms, 1))
+        self._send(progress.wire())
 
     def audio(self, pcm: bytes) -> None:
         if pcm:
@@ -52,13 +38,7 @@ class Writer(FeedWriter):
         self, duration_ms: float, *, cancelled: bool = False, error: tuple[str, str] | None = None
     ) -> None:
         if error is not None:
-            self._send({"type": "error", "request_id": self.job_id, "code": error[0], "message": error[1]})
+            self._send(Error(request_id=self.job_id, code=error[0], message=error[1]).wire())
         else:
-            self._send(
-                {
-                    "type": "done",
-                    "request_id": self.job_id,
-                    "duration_ms": round(duration_ms, 1),
-                    "cancelled": cancelled,
-                }
-            )
+            done = Done(request_id=self.job_id, duration_ms=round(duration_ms, 1), cancelled=cancelled)
+            self._send(done.wire())

@@ -53,7 +53,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Target:
+class RecordTarget:
     """The record a job's audio is for, from its ``feishu_bitable`` sink request."""
 
     app_token: str
@@ -62,7 +62,7 @@ class Target:
     hash: str
 
     @classmethod
-    def of(cls, job: Job) -> Target | None:
+    def of(cls, job: Job) -> RecordTarget | None:
         for sink in job.spec.sinks:
             if sink.name == RECORD_SINK:
                 p = sink.params
@@ -251,7 +251,7 @@ class FeishuConnector:
         return written
 
     def _report(self, job: Job) -> int:
-        target = Target.of(job)
+        target = RecordTarget.of(job)
         table = self.cfg.table(target.app_token, target.table_id) if target else None
         if target is None or table is None:
             return 0

@@ -115,6 +115,9 @@ class Artifact:
     sample_rate: int
     cache_hit: bool = False
     expired: bool = False
+    # Counted at synthesis (samples / rate), so no sink decodes the file again to learn it;
+    # None only for artifacts made before it was recorded.
+    duration_ms: float | None = None
 
     @property
     def media_type(self) -> str:
@@ -124,6 +127,7 @@ class Artifact:
         return {
             "name": self.name, "format": self.format, "bytes": self.bytes, "sha256": self.sha256,
             "sample_rate": self.sample_rate, "cache_hit": self.cache_hit, "expired": self.expired,
+            "duration_ms": self.duration_ms,
         }
 
     @classmethod

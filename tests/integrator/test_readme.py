@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from integrator.cli import app
+from integrator.cli import cli_app
+
+app = cli_app()  # the command with the installed connectors
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 _OPTIONAL = re.compile(r"\[[^\]]*\]")  # `[--port 8080]`: usage notation for what may be left out

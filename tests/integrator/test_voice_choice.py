@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from websockets.sync.client import connect
 
 from integrator import runtime
-from integrator.cli import app
+from integrator.cli import cli_app
 from integrator.jobs.workers import WorkerHandle
 from tests.integrator.servekit import (
     Running,
@@ -24,6 +24,8 @@ from tests.integrator.servekit import (
     tone_voices,
     wait_for,
 )
+
+app = cli_app()  # the command with the installed connectors
 
 # (input, is it SSML, the voice the engine's defaults give it: zh -> tone-zh, en -> tone-en)
 CASES = {

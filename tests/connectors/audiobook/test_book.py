@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.audiobook.book import BookError, read_book
+from connectors.audiobook.book import BookError
+from connectors.audiobook.reader import read_book
 from connectors.audiobook.text import read_text
 from tests.connectors.audiobook.audiobook_helpers import CHAPTERS, make_epub
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from feishu_helpers import APP, Feishu, Stack
 
-from connectors.feishu import fake_server as fk
+from connectors.feishu import fake as fk
 from connectors.feishu import routes
 from integrator.jobs.job import JobStatus
 
@@ -67,7 +67,7 @@ def test_no_record_is_left_processing_once_its_job_ended(race: tuple[str, Stack]
     if mode == "events":
         feishu.fake.subscriptions.add(APP)
         app = FastAPI()
-        routes.install(app, stack.settings)
+        routes.install(app, stack.runtime)
         client = TestClient(app)
     stack.start(workers=2)
     texts = [f"第{i}条纪要：本周发布推迟到周二，预算不变。" for i in range(TEXTS)]

@@ -9,10 +9,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from integrator.cli import app
+from integrator.cli import cli_app
 from integrator.config import load_settings
 from integrator.jobs.job import JobSpec, JobStatus
 from integrator.jobs.service import JobService
+
+app = cli_app()  # the command with the installed connectors
 
 
 def test_jobs_commands_work_on_the_database_alone(tmp_path: Path) -> None:

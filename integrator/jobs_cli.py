@@ -18,8 +18,7 @@ from integrator.cli_support import ConfigOption, fail, settings_or_fail
 
 if TYPE_CHECKING:
     from integrator.config import Settings
-
-    from .service import JobService
+    from integrator.jobs.service import JobService
 
 jobs_app = typer.Typer(no_args_is_help=True, help="Durable jobs: list, inspect, retry, cancel.")
 
@@ -28,7 +27,7 @@ jobs_app = typer.Typer(no_args_is_help=True, help="Durable jobs: list, inspect, 
 def _service(config: Path | None, *, read_only: bool = False) -> Iterator[JobService]:
     """The job service on the configured database; one that does not exist is never created here,
     and the message says where it was looked for. ``read_only`` leaves the queue alone too."""
-    from .service import JobError, JobService
+    from integrator.jobs.service import JobError, JobService
 
     settings = settings_or_fail(config)
     missing = _missing_database(settings, config)
@@ -52,8 +51,7 @@ def _missing_database(settings: Settings, config: Path | None) -> str | None:
     from sqlalchemy.engine import make_url
 
     from integrator.config import config_file
-
-    from .store import default_url
+    from integrator.jobs.database import default_url
 
     url = make_url(settings.jobs.database_url or default_url(settings.data_dir))
     if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
@@ -77,7 +75,7 @@ def list_jobs(
     config: ConfigOption = None,
 ) -> None:
     """List jobs, newest first."""
-    from .job import JobStatus
+    from integrator.jobs.job import JobStatus
 
     try:
         wanted = JobStatus(status) if status else None
@@ -148,12 +146,13 @@ def worker(
     config: ConfigOption = None,
 ) -> None:
     """Run job consumers only (no HTTP): start one per machine to scale out on jobs.backend: redis."""
+    from integrator.jobs.metrics import REGISTRY
+    from integrator.jobs.workers import run_worker
     from integrator.runtime import build_engine
-
-    from .metrics import REGISTRY
-    from .workers import run_worker
+    from integrator.services import compose
 
     settings = settings_or_fail(config)
+    services = compose(settings)  # this process's connectors: their sinks, kinds and feeds
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("huey", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -162,5 +161,8 @@ def worker(
         from prometheus_client import start_http_server
 
         start_http_server(metrics_port, registry=REGISTRY)
-    clean = run_worker(settings, engine, workers)
+    try:
+        clean = run_worker(services.worker_handle(engine, workers=workers, run_schedules=False))
+    finally:
+        services.close()
     raise typer.Exit(0 if clean else 1)
