@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import jiwer
-import numpy as np
 import pytest
-import soxr
-import zhconv
 
 from tts_engine.engine import Engine
-from tts_engine.text.normalize_en import normalize_en
-from tts_engine.text.normalize_zh import normalize_zh
+from tts_engine.scoring import Listener, comparable, error_rate
 
 pytestmark = [pytest.mark.slow, pytest.mark.quality]
 
@@ -28,43 +22,19 @@ EN = (
 )
 
 
-def transcribe(model_dir: str, samples: np.ndarray, rate: int, language: str) -> str:
-    from faster_whisper import WhisperModel
-
-    model = WhisperModel(model_dir, device="cpu", compute_type="int8")
-    audio = soxr.resample(samples.astype(np.float32), rate, 16000)
-    segments, _ = model.transcribe(audio, language=language, beam_size=5, vad_filter=False)
-    return "".join(s.text for s in segments)
-
-
-def zh_chars(text: str) -> str:
-    text = normalize_zh(zhconv.convert(text, "zh-cn"))
-    return re.sub(r"[^\u4e00-\u9fff]", "", text)
-
-
-def en_words(text: str) -> str:
-    # Whisper writes "3:30 pm" as "3.30pm"; read both the same way before scoring.
-    text = re.sub(r"\b(\d{1,2})[.:](\d{2})\s*([ap])\.?m\b\.?", r"\1:\2 \3m", text, flags=re.I)
-    text = normalize_en(text.replace("-", " ")).lower()
-    text = re.sub(r"\b([ap]) m\b", r"\1m", text)
-    return " ".join(re.sub(r"[^a-z' ]", " ", text).split())
-
-
 def test_default_mandarin_voice_is_understood(engine: Engine, multilingual_whisper: Path) -> None:
     voice = engine.default_voices["zh"]
     result = engine.synthesize(ZH, voice)
-    heard = transcribe(str(multilingual_whisper), result.samples, result.sample_rate, "zh")
-    ref, hyp = zh_chars(ZH), zh_chars(heard)
-    cer = jiwer.cer(ref, hyp)
-    print(f"{voice}: CER {cer:.3f}\nref {ref}\nhyp {hyp}")
+    heard = Listener(multilingual_whisper).hear(result.samples, result.sample_rate, "zh")
+    cer = error_rate(ZH, heard, "zh")
+    print(f"{voice}: CER {cer:.3f}\nref {comparable(ZH, 'zh')}\nhyp {comparable(heard, 'zh')}")
     assert cer <= 0.08
 
 
 def test_default_english_voice_is_understood(engine: Engine, multilingual_whisper: Path) -> None:
     voice = engine.default_voices["en"]
     result = engine.synthesize(EN, voice)
-    heard = transcribe(str(multilingual_whisper), result.samples, result.sample_rate, "en")
-    ref, hyp = en_words(EN), en_words(heard)
-    wer = jiwer.wer(ref, hyp)
-    print(f"{voice}: WER {wer:.3f}\nref {ref}\nhyp {hyp}")
+    heard = Listener(multilingual_whisper).hear(result.samples, result.sample_rate, "en")
+    wer = error_rate(EN, heard, "en")
+    print(f"{voice}: WER {wer:.3f}\nref {comparable(EN, 'en')}\nhyp {comparable(heard, 'en')}")
     assert wer <= 0.05
