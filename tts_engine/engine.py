@@ -153,7 +153,9 @@ class Engine:
                 f"sample_rate must be between {MIN_RATE} and {MAX_RATE} Hz, got {options.sample_rate}"
             )
         limit = options.max_chars or self.max_chars
-        pieces = analyze(text, ssml=options.ssml, lexicon=self.lexicon, max_chars=limit)
+        pieces = analyze(
+            text, ssml=options.ssml, lexicon=self.lexicon, max_chars=limit, max_piece_chars=info.piece_chars
+        )
         routes = [Route(p, self._route(info, p, options)) for p in pieces]
         texts: dict[int, str] = {}
         for p in pieces:

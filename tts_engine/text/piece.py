@@ -17,7 +17,10 @@ class Piece:
     ``rate`` multiplies the request's speed (``<prosody rate>``).
     ``sentence`` counts sentences from 0 across the whole input; pieces of one
     sentence share it. ``display`` is the original text of the piece for
-    progress reports and captions.
+    progress reports and captions. ``whole_chars`` is the length of the sentence (its
+    run in this language) the piece was cut from, 0 when the piece is all of it: a
+    model whose speaking style follows the utterance's length (Kokoro) takes the
+    style of the whole sentence for each of its parts.
     """
 
     text: str
@@ -27,6 +30,7 @@ class Piece:
     rate: float = 1.0
     pinyin: dict[int, str] = field(default_factory=dict)
     display: str = ""
+    whole_chars: int = 0
 
     def __post_init__(self) -> None:
         if not self.display:

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-from test_speech_quality import transcribe
 
 from tts_engine.engine import Engine
+from tts_engine.scoring import Listener
 
 pytestmark = [pytest.mark.slow, pytest.mark.quality]
 
@@ -23,7 +23,7 @@ def letters(heard: str) -> str:
 def test_the_default_chinese_voice_spells_acronyms(engine: Engine, multilingual_whisper: Path) -> None:
     voice = engine.default_voices["zh"]
     result = engine.synthesize(TEXT, voice)
-    heard = transcribe(str(multilingual_whisper), result.samples, result.sample_rate, "zh")
+    heard = Listener(multilingual_whisper).hear(result.samples, result.sample_rate, "zh")
     print(f"{voice}: {heard}")
     found = [a for a in ACRONYMS if a in letters(heard)]
     assert len(found) >= len(ACRONYMS) - 1, f"heard {heard!r}"
