@@ -10,7 +10,8 @@ one request at a time) and time to first audio. Mandarin voices also read ``long
 five minutes): its CER against the short tuning texts' and the sentences Whisper did not hear or
 heard twice. ``--streams`` finds how many simultaneous streams the voice keeps ahead of their
 listeners on this machine (every stream starts at once and must never leave its listener waiting
-more than GAP_S). Prints markdown tables and writes JSON (``--json``).
+more than GAP_S). Prints a markdown table and writes JSON (``--json``) after every part, so an
+interrupted run goes on with ``--resume``.
 
 Timings are noisy on a shared machine: compare runs made under the same load.
 """
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,28 +171,38 @@ def capacity(engine: Engine, voice: str, most: int) -> dict[str, Any]:
 
 
 def bench_voice(
-    engine: Engine, voice: str, args: argparse.Namespace, listener: scoring.Listener
-) -> dict[str, Any]:
+    engine: Engine,
+    voice: str,
+    args: argparse.Namespace,
+    listener: scoring.Listener,
+    result: dict[str, Any],
+    save: Callable[[], None],
+) -> None:
+    """Fill ``result`` with what ``args`` asks for and it does not hold yet, saving after each part."""
     lang = engine.registry.info(voice).language
     engine.load(voice)
     speak(engine, voice, corpus(f"tune_{lang}")[0])  # warm every path once
-    result: dict[str, Any] = {"voice": voice, "lang": lang, "sets": {}}
+    result.update(voice=voice, lang=lang)
+    sets = result.setdefault("sets", {})
     for name in args.sets:
+        if name in sets:
+            continue
         texts = corpus(f"{name}_{lang}")[: args.limit or None]
         takes = [judge(speak(engine, voice, t), listener, lang) for t in texts]
-        result["sets"][name] = {**summary(takes), "takes": [asdict(t) for t in takes]}
-        s = result["sets"][name]
+        sets[name] = s = {**summary(takes), "takes": [asdict(t) for t in takes]}
+        save()
         print(
             f"  {voice} {name}: error {s['error_mean']:.3f} (worst {s['error_worst']:.3f}), "
             f"DNSMOS {s['dnsmos']:.2f}, RTF {s['rtf']:.3f}",
             file=sys.stderr,
         )
-    if lang == "zh" and args.long:
+    if lang == "zh" and args.long and "long" not in result:
         result["long"] = long_check(engine, voice, listener)
+        save()
         print(f"  {voice} long: error {result['long']['error']:.3f}", file=sys.stderr)
-    if lang == "zh" and args.streams:
+    if lang == "zh" and args.streams and "capacity" not in result:
         result["capacity"] = capacity(engine, voice, args.streams)
-    return result
+        save()
 
 
 def table(results: list[dict[str, Any]]) -> str:
@@ -241,27 +253,40 @@ def main() -> None:
         help="find how many simultaneous real-time streams (up to MAX) each Mandarin voice holds",
     )
     ap.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    ap.add_argument("--resume", action="store_true", help="keep what --json already holds; measure the rest")
+    ap.add_argument("--note", default="", help="what was measured, kept in the JSON")
     args = ap.parse_args()
 
     from integrator.config import load_settings
     from integrator.runtime import build_engine
 
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    report: dict[str, Any] = {}
+    if args.resume and args.json.is_file():
+        report = json.loads(args.json.read_text(encoding="utf-8"))
+    report.update(
+        commit=commit.stdout.strip() or report.get("commit", ""),
+        note=args.note or report.get("note", ""),
+        date=time.strftime("%Y-%m-%d %H:%M"),
+        whisper="base (multilingual, int8)",
+        limit=args.limit,
+    )
+    done = {r["voice"]: r for r in report.get("voices", [])}
+    voices = args.voices or default_voices()
+    report["voices"] = results = [done.get(v, {"voice": v}) for v in voices]
+
+    def save() -> None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        tmp = args.json.with_suffix(".tmp")
+        tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(args.json)
+
     engine = build_engine(load_settings())
     listener = scoring.Listener()
-    results = []
-    for voice in args.voices or default_voices():
+    for voice, result in zip(voices, results, strict=True):
         print(f"{voice} …", file=sys.stderr)
-        results.append(bench_voice(engine, voice, args, listener))
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    report = {
-        "commit": commit.stdout.strip(),
-        "date": time.strftime("%Y-%m-%d %H:%M"),
-        "whisper": "base (multilingual, int8)",
-        "limit": args.limit,
-        "voices": results,
-    }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        bench_voice(engine, voice, args, listener, result, save)
+    save()
     print(table(results))
     print(f"\nJSON: {args.json}", file=sys.stderr)
 

