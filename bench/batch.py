@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from connectors.audiobook.audio import CODEC_FORMAT
 from connectors.audiobook.batch import Batch, BatchOptions
-from connectors.audiobook.book import read_book
+from connectors.audiobook.chapter_files import CODEC_FORMAT
+from connectors.audiobook.reader import read_book
 from integrator.config import load_settings
 from integrator.runtime import build_engine
 from tts_engine.engine import Engine

@@ -31,15 +31,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import av
 import httpx
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from integrator.jobs.abc import DeliveryRejected, Receipt, Sink
-from integrator.jobs.job import Job
+from integrator.jobs.artifacts import audio_duration_ms, file_sha256
+from integrator.jobs.job import Artifact, Job
 
 from . import signing
-from .config import CallbacksConfig
+from .config import CallbacksConfig, callbacks_of, hooks_of
 
 if TYPE_CHECKING:
     from integrator.config import Settings
@@ -87,7 +87,7 @@ def redacted(url: str) -> str:
 
 
 @dataclass(frozen=True)
-class Target:
+class CallbackAddress:
     """A checked callback: connect to ``address``, name ``host`` in Host and SNI."""
 
     url: str
@@ -151,7 +151,7 @@ class HostPolicy:
             return True
         return ip.is_global and not ip.is_multicast
 
-    def resolve(self, url: str, resolver: Resolver) -> Target:
+    def resolve(self, url: str, resolver: Resolver) -> CallbackAddress:
         """The checked target of ``url``: every address the host resolves to must be allowed."""
         scheme, host, port = self.check_name(url)
         try:
@@ -167,7 +167,7 @@ class HostPolicy:
                 f"callback host {host!r} resolves to {', '.join(refused)}, which is not a public address "
                 "(allow it with callbacks.allow_networks)"
             )
-        return Target(url, scheme, host, port, addresses[0])
+        return CallbackAddress(url, scheme, host, port, addresses[0])
 
 
 def _host_matches(host: str, pattern: str) -> bool:
@@ -231,7 +231,7 @@ class CallbackSender:
                 ) from None
 
     def _post(
-        self, client: httpx.Client, target: Target, body: bytes, secret: str, headers: dict[str, str]
+        self, client: httpx.Client, target: CallbackAddress, body: bytes, secret: str, headers: dict[str, str]
     ) -> httpx.Response:
         sent = {
             "Host": target.host_header,
@@ -251,14 +251,6 @@ class CallbackSender:
         if response.status_code in TRANSIENT_STATUS:
             raise _Transient(reason)
         raise CallbackFailed(f"callback to {redacted(target.url)} was refused: {reason}")
-
-
-def duration_ms(path: Path) -> float:
-    """What a player decodes, in milliseconds (counted, not estimated from headers)."""
-    with av.open(str(path)) as container:
-        stream = container.streams.audio[0]
-        samples = sum(frame.samples for frame in container.decode(stream))
-        return 1000.0 * samples / (stream.codec_context.sample_rate or 1)
 
 
 class CallbackSink(Sink):
@@ -298,14 +290,14 @@ class CallbackSink(Sink):
         if not isinstance(url, str) or not url:
             raise CallbackRefused("the callback sink needs params.url")
         hook_name = params.get("hook")
-        hook = self.settings.hooks.get(hook_name) if isinstance(hook_name, str) else None
+        hook = hooks_of(self.settings).get(hook_name) if isinstance(hook_name, str) else None
         if hook_name is not None and hook is None:
             raise CallbackRefused(f"job names hook {hook_name!r}, which is not configured")
         if hook is not None:
             secrets = hook.secrets(str(hook_name))
             extra = hook.callback.allow_hosts if hook.callback else []
         else:
-            own = self.settings.callbacks.secret.get_secret_value()
+            own = callbacks_of(self.settings).secret.get_secret_value()
             secrets, extra = ([own] if own else []), []
         if not secrets:
             raise CallbackRefused("no secret to sign the callback with (set VOXFLOW_CALLBACK_SECRET)")
@@ -315,20 +307,24 @@ class CallbackSink(Sink):
         return url, response, attempts
 
     def payload(self, job: Job, artifact: Path, audio: str) -> dict[str, Any]:
-        cfg = self.settings.callbacks
+        cfg = callbacks_of(self.settings)
         spec = job.spec
         size = artifact.stat().st_size
+        # What the receiver checks its download against: taken from the file being announced.
+        stored = job.artifact
+        if stored is None or stored.bytes != size:
+            stored = Artifact(artifact.name, spec.format, size, file_sha256(artifact), spec.sample_rate or 0)
         body: dict[str, Any] = {
             "event": "job.succeeded",
             "job_id": job.id,
             "status": "succeeded",
             "hook": spec.metadata.get("hook"),
             "idempotency_key": spec.idempotency_key,
-            "duration_ms": round(duration_ms(artifact), 1),
-            "format": job.artifact.format if job.artifact else spec.format,
-            "media_type": job.artifact.media_type if job.artifact else None,
+            "duration_ms": audio_duration_ms(stored, artifact),
+            "format": stored.format,
+            "media_type": stored.media_type,
             "bytes": size,
-            "sha256": job.artifact.sha256 if job.artifact else None,
+            "sha256": stored.sha256,
             "metadata": spec.metadata,
         }
         if audio == "base64" and size <= cfg.inline_max_bytes:
@@ -341,18 +337,10 @@ class CallbackSink(Sink):
 
 
 def public_base(settings: Settings) -> str:
-    configured = settings.callbacks.public_url
+    configured = callbacks_of(settings).public_url
     if configured:
         return configured.rstrip("/")
     host = settings.server.host
     host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     host = f"[{host}]" if ":" in host else host
     return f"http://{host}:{settings.server.port}"
-
-
-def callback_sink(name: str, options: dict[str, Any]) -> CallbackSink:
-    """The ``callback`` sink type (jobs.sinks: ``{callback: {type: callback}}``, added by default)."""
-    from . import wiring
-
-    settings = wiring.current()
-    return CallbackSink(name, settings, CallbackSender(settings.callbacks), wiring.links(settings))

@@ -12,13 +12,17 @@ import ipaddress
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import jmespath
 from jmespath.exceptions import JMESPathError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+if TYPE_CHECKING:
+    from integrator.config import Settings
+
 HOOK_NAME = r"^[A-Za-z0-9_-]{1,64}$"
+CALLBACK_SINK = "callback"  # the job sink (and its type) that calls results back
 CALLBACK_SECRET_ENV = "VOXFLOW_CALLBACK_SECRET"
 LINK_SECRET_ENV = "VOXFLOW_LINK_SECRET"
 HookFormat = Literal["mp3", "wav", "opus", "flac", "aac"]
@@ -153,6 +157,10 @@ class FeedsConfig(BaseModel):
     listener_queue: int = Field(default=256, ge=4)
     # Audio of jobs waiting for their turn on a busy channel, per channel.
     max_waiting_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    # Seconds of a channel's latest audio a listener who joins hears first (from a sentence start),
+    # and how long an ended narration stays to be heard; at most this much audio is kept per channel.
+    # 0: a joiner starts at the sentence being spoken.
+    replay_s: float = Field(default=60.0, ge=0, le=3600)
 
 
 class AudiobookConfig(BaseModel):
@@ -170,3 +178,27 @@ class AudiobookConfig(BaseModel):
 
 def root(configured: Path | None, data_dir: Path, default: str) -> Path:
     return (configured or data_dir / default).expanduser().resolve()
+
+
+# The ``hooks:`` section: hook name -> its configuration.
+HookTable = dict[Annotated[str, Field(pattern=HOOK_NAME)], HookConfig]
+
+
+def hooks_of(settings: Settings) -> dict[str, HookConfig]:
+    hooks: dict[str, HookConfig] = settings.section("hooks", HookTable)
+    return hooks
+
+
+def callbacks_of(settings: Settings) -> CallbacksConfig:
+    cfg: CallbacksConfig = settings.section("callbacks", CallbacksConfig)
+    return cfg
+
+
+def feeds_of(settings: Settings) -> FeedsConfig:
+    cfg: FeedsConfig = settings.section("feeds", FeedsConfig)
+    return cfg
+
+
+def audiobook_of(settings: Settings) -> AudiobookConfig:
+    cfg: AudiobookConfig = settings.section("audiobook", AudiobookConfig)
+    return cfg

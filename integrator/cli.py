@@ -3,36 +3,33 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from connectors.audiobook.cli import batch as audiobook_batch
-from connectors.feishu.cli import app as feishu_app
 from tts_engine.audio.codecs import FORMATS, seal_file
 from tts_engine.errors import TTSError
 from tts_engine.prosody.expression import Expression
 from tts_engine.types import AudioChunk, SynthesisOptions
 
 from .cli_support import ConfigOption, err, fail, settings_or_fail
-from .jobs.cli import jobs_app
-from .jobs.cli import worker as worker_command
+from .jobs_cli import jobs_app
+from .jobs_cli import worker as worker_command
 
-app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="Voxflow: text from your team's tools, spoken."
-)
+if TYPE_CHECKING:
+    from .plugins import Connector
+
 DEMO_TEXT = (
     "欢迎使用 Voxflow。今天是2026年11月21日，下午3:30开会，销售额增长了15.5%。"
     " Voxflow turns meeting minutes into audio in seconds."
 )
 
 
-
-@app.command()
 def voices(config: ConfigOption = None) -> None:
     """List the voices, their languages, sample rates, speakers and licences."""
     from tts_engine.backends.catalog import available, voice_infos
@@ -75,7 +72,6 @@ def _read_text(text: str | None, file: Path | None) -> str:
     return text
 
 
-@app.command()
 def say(
     text: Annotated[
         str | None, typer.Argument(help="Text or SSML to speak (a demo text when omitted).")
@@ -113,7 +109,7 @@ def say(
     config: ConfigOption = None,
 ) -> None:
     """Speak TEXT (or --file) into an audio file, streaming it as it is synthesized."""
-    from .runtime import build_engine, default_voice_for
+    from .runtime import build_engine
 
     settings = settings_or_fail(config)
     content = _read_text(text, file)
@@ -123,7 +119,7 @@ def say(
         fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     try:
         engine = build_engine(settings)
-        voice_id = voice or default_voice_for(engine, content)
+        voice_id = voice or engine.default_voice(content, ssml=ssml)
         expression = Expression(style, intensity, duration_s, duration_ratio)
         options = SynthesisOptions(speed=speed, sample_rate=sample_rate, ssml=ssml, expression=expression)
         plan = engine.prepare_encoded(content, voice_id, fmt, options)
@@ -176,7 +172,6 @@ def say(
         Path(str(output) + ".part").unlink(missing_ok=True)
 
 
-@app.command()
 def styles(config: ConfigOption = None) -> None:
     """List the speaking styles and their prosody targets at intensity 1."""
     from tts_engine.prosody.styles import StyleBook
@@ -190,7 +185,6 @@ def styles(config: ConfigOption = None) -> None:
     Console().print(table)
 
 
-@app.command()
 def serve(
     host: Annotated[
         str | None, typer.Option(help="Address to listen on (default: server.host, 127.0.0.1).")
@@ -208,17 +202,28 @@ def serve(
         fail(str(exc))
 
 
-# Durable jobs (integrator/jobs): `voxflow jobs ls|show|retry|cancel` and `voxflow worker`.
-app.add_typer(jobs_app, name="jobs")
-app.command("worker")(worker_command)
-# Feishu connector (connectors/feishu): `voxflow feishu check|subscribe|poll|fake`.
-app.add_typer(feishu_app, name="feishu")
-# Audiobooks (connectors/audiobook): `voxflow batch INPUT -o DIR`.
-app.command("batch")(audiobook_batch)
+def cli_app(connectors: Sequence[type[Connector]] | None = None) -> typer.Typer:
+    """The ``voxflow`` command: the core commands and those of ``connectors`` (default: installed)."""
+    from .plugins import discover
+
+    app = typer.Typer(
+        add_completion=False, no_args_is_help=True, help="Voxflow: text from your team's tools, spoken."
+    )
+    app.command()(voices)
+    app.command()(say)
+    app.command()(styles)
+    app.command()(serve)
+    # Durable jobs (integrator/jobs): `voxflow jobs ls|show|retry|cancel` and `voxflow worker`.
+    app.add_typer(jobs_app, name="jobs")
+    app.command("worker")(worker_command)
+    # Connectors' own commands (`voxflow feishu ...`, `voxflow batch ...`).
+    for connector in discover() if connectors is None else connectors:
+        connector.add_commands(app)
+    return app
 
 
 def main() -> None:
-    app()
+    cli_app()()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from .config import ConfigError, Settings, load_settings
+from .config import ConfigError, Settings
+from .plugins import PluginError, load_installed_settings
 
 err = Console(stderr=True, soft_wrap=True)
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
@@ -22,6 +23,6 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def settings_or_fail(config: Path | None) -> Settings:
     try:
-        return load_settings(config)
-    except ConfigError as exc:
+        return load_installed_settings(config)
+    except (ConfigError, PluginError) as exc:
         fail(str(exc))

@@ -1,24 +1,32 @@
-"""Configuration: embedded defaults, overlaid by a YAML file, overlaid by environment variables."""
+"""Configuration: embedded defaults, overlaid by a YAML file, overlaid by environment variables.
+
+Settings are a value: :func:`load_settings` reads and validates them and changes nothing else.
+Environment variables follow the pydantic-settings convention: ``VOXFLOW_`` + the setting's
+path, ``__`` between levels (``VOXFLOW_DATA_DIR``, ``VOXFLOW_JOBS__REDIS_URL``,
+``VOXFLOW_SERVER__API_KEYS='["k1"]'``; lists and mappings as JSON).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import stat
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, ValidationError, model_validator
 
-from connectors.config import HOOK_NAME, AudiobookConfig, CallbacksConfig, FeedsConfig, HookConfig
-from connectors.feishu.config import FeishuConfig
 from tts_engine.errors import InvalidOptionError
 from tts_engine.prosody.styles import StyleBook
 
 ENV_FILE = "VOXFLOW_CONFIG"
+ENV_PREFIX = "VOXFLOW_"
+ENV_NESTED = "__"
 
 
 class EngineConfig(BaseModel):
@@ -155,21 +163,32 @@ class JobsConfig(BaseModel):
 
 
 class Settings(BaseModel):
+    """The core settings; connectors' sections (``feishu:``, ``hooks:``...) ride along as extra
+    fields, validated by their connectors' own models (:func:`validate_settings`)."""
+
     model_config = ConfigDict(extra="allow")
 
     data_dir: Path = Path("./data")
     engine: EngineConfig = Field(default_factory=EngineConfig)  # type: ignore[arg-type]
     server: ServerConfig = Field(default_factory=ServerConfig)  # type: ignore[arg-type]
     jobs: JobsConfig = Field(default_factory=JobsConfig)
-    # -- Feishu connector (connectors/feishu) ---------------------------------
-    feishu: FeishuConfig = Field(default_factory=FeishuConfig)
+    _sections: dict[str, Any] = PrivateAttr(default_factory=dict)
 
-    # -- end Feishu connector ---------------------------------------------------
-    # -- Webhooks, callbacks, live feeds, audiobooks (connectors/) --------------
-    hooks: dict[Annotated[str, Field(pattern=HOOK_NAME)], HookConfig] = Field(default_factory=dict)
-    callbacks: CallbacksConfig = Field(default_factory=CallbacksConfig)
-    feeds: FeedsConfig = Field(default_factory=FeedsConfig)
-    audiobook: AudiobookConfig = Field(default_factory=AudiobookConfig)
+    def section(self, name: str, kind: Any) -> Any:
+        """A connector's section, validated by ``kind`` (its model, or any type pydantic validates)
+        once; later calls return the same value. Typed callers use :func:`section_of`."""
+        if name in self._sections:
+            return self._sections[name]
+        extra = self.__pydantic_extra__
+        if extra is None:  # pragma: no cover - extra="allow" always has the mapping
+            raise ConfigError(f"settings carry no section {name!r}")
+        raw = extra.get(name)
+        try:
+            value = TypeAdapter(kind).validate_python({} if raw is None else raw)
+        except ValidationError as exc:
+            raise ConfigError(f"invalid configuration: {name}: {exc}") from None
+        extra[name] = self._sections[name] = value
+        return value
 
 
 class ConfigError(Exception):
@@ -201,12 +220,65 @@ def defaults() -> dict[str, Any]:
     return _read_yaml(text, "embedded defaults")
 
 
-def load_settings(path: str | Path | None = None) -> Settings:
-    """Defaults, then ``path`` (or $VOXFLOW_CONFIG, or ./config.yaml when present)."""
-    data = defaults()
-    chosen = path or os.environ.get(ENV_FILE)
+def config_file(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The file settings come from: ``path``, else $VOXFLOW_CONFIG, else ./config.yaml when present."""
+    chosen = path or (os.environ if environ is None else environ).get(ENV_FILE) or None
     if chosen is None and Path("config.yaml").is_file():
         chosen = "config.yaml"
+    return Path(chosen) if chosen is not None else None
+
+
+def env_overrides(environ: Mapping[str, str], sections: Sequence[str]) -> dict[str, Any]:
+    """Settings from ``VOXFLOW_<SECTION>[__<KEY>...]`` variables: a top-level setting named in
+    ``sections``, or any nested one (``__``). VOXFLOW_CONFIG, VOXFLOW_API_KEYS and the secret
+    variables (one level, not a known section) are not settings."""
+    found: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX) :].split(ENV_NESTED)]
+        if (len(path) == 1 and path[0] not in sections) or not all(path):
+            continue
+        value: Any = raw
+        if raw[:1] in ("[", "{"):
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"{name}: not valid JSON: {exc}") from None
+        node = found
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{name}: {part} is given both as a value and as a section")
+        node[path[-1]] = value
+    return found
+
+
+def validate_settings(data: Mapping[str, Any], sections: Mapping[str, Any] | None = None) -> Settings:
+    """``data`` as Settings, each connector section in ``sections`` (name -> type) validated by its
+    own type (absent: its defaults). Sections not named are validated when first read."""
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid configuration: {exc}") from None
+    for name, kind in (sections or {}).items():
+        settings.section(name, kind)
+    return settings
+
+
+def load_settings(
+    path: str | Path | None = None,
+    sections: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Defaults, then the file :func:`config_file` picks, then the environment; validated.
+
+    ``sections``: connectors' sections (name -> type) to validate now (``integrator.plugins.
+    load_settings`` passes the installed connectors'). Changes and starts nothing.
+    """
+    env = os.environ if environ is None else environ
+    data = defaults()
+    chosen = config_file(path, env)
     if chosen is not None:
         file = Path(chosen)
         if not file.is_file():
@@ -214,27 +286,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
         own = _read_yaml(file.read_text(encoding="utf-8"), str(file))
         warn_if_exposed(file, own)
         data = _merge(data, own)
-    try:
-        settings = Settings.model_validate(data)
-    except Exception as exc:
-        raise ConfigError(f"invalid configuration: {exc}") from None
-    install_connectors(settings)
-    return settings
-
-
-def install_connectors(settings: Settings) -> None:
-    """Let each enabled connector add its job sinks and schedules to this process's settings.
-
-    Every process (serve, worker, CLI) loads its settings before it builds sinks or starts
-    schedules, so this is the one place connectors hook in.
-    """
-    if settings.feishu.enabled:
-        from connectors.feishu.runtime import install
-
-        install(settings)
-    from connectors import wiring  # webhooks, callbacks, feeds, audiobooks: light until used
-
-    wiring.install(settings)
+    top = [*Settings.model_fields, *(sections or {})]
+    data = _merge(data, env_overrides(env, top))
+    return validate_settings(data, sections)
 
 
 # -- secrets in the config file ----------------------------------------------------

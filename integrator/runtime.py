@@ -52,9 +52,7 @@ def _test_engine(spec: str, settings: Settings) -> Engine:
     )
 
 
-def default_voice_for(engine: Engine, text: str) -> str:
-    """The configured voice for the language most of ``text`` is in (Han → zh, else en)."""
-    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
-    lang = "zh" if han >= max(1, latin // 4) else "en"
-    return engine.default_voices.get(lang) or next(iter(engine.default_voices.values()))
+def default_voice_for(engine: Engine, text: str, ssml: bool | None = None) -> str:
+    """The engine's voice for ``text`` when none is named (:meth:`Engine.default_voice`), under the
+    name older callers import."""
+    return engine.default_voice(text, ssml=ssml)

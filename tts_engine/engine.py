@@ -14,12 +14,12 @@ import numpy as np
 from .audio import dsp
 from .audio.codecs import open_encoder, output_rate
 from .backend import Backend
-from .errors import InvalidOptionError, SynthesisCancelled, UnsupportedLanguageError
+from .errors import InvalidOptionError, SynthesisCancelled, UnknownVoiceError, UnsupportedLanguageError
 from .prosody import realise
 from .prosody.duration import DEFAULT_MS_PER_UNIT, Fitter, pace
 from .prosody.styles import StyleBook
 from .registry import VoiceRegistry
-from .text import Lexicon, Piece, analyze
+from .text import Lexicon, Piece, analyze, main_language
 from .text.pinyin import apply_homophones
 from .types import AudioChunk, SentenceTiming, SynthesisOptions, VoiceInfo
 from .voice import Voice
@@ -110,6 +110,15 @@ class Engine:
     def voice(self, voice_id: str) -> Voice:
         return EngineVoice(self, self.registry.info(voice_id))
 
+    def default_voice(self, text: str, *, ssml: bool | None = None) -> str:
+        """The voice for a request that names none: the configured one for the language most of
+        ``text`` is in (:func:`~tts_engine.text.main_language`), else the first configured one.
+        Every entry point (CLI, HTTP, OpenAI names, WebSocket, jobs, batches) asks here."""
+        if not self.default_voices:
+            raise UnknownVoiceError("(none given and engine.default_voice is empty)", self.registry.ids())
+        lang = main_language(text, ssml=ssml)
+        return self.default_voices.get(lang) or next(iter(self.default_voices.values()))
+
     def load(self, voice_id: str) -> Backend:
         """Load a voice and measure its level once, so later requests start warm."""
         backend = self.registry.get(voice_id)
@@ -152,7 +161,9 @@ class Engine:
                 f"sample_rate must be between {MIN_RATE} and {MAX_RATE} Hz, got {options.sample_rate}"
             )
         limit = options.max_chars or self.max_chars
-        pieces = analyze(text, ssml=options.ssml, lexicon=self.lexicon, max_chars=limit)
+        pieces = analyze(
+            text, ssml=options.ssml, lexicon=self.lexicon, max_chars=limit, max_piece_chars=info.piece_chars
+        )
         routes = [Route(p, self._route(info, p, options)) for p in pieces]
         rendition = realise.Rendition.check(self.styles, options.expression, (p.tone for p in pieces))
         texts: dict[int, str] = {}

@@ -13,12 +13,17 @@ from .text.piece import Piece
 from .types import VoiceInfo
 
 
+class VoiceFault(RuntimeError):
+    """What a ToneBackend with ``fail_on`` raises: a failure inside the voice, not a TTSError."""
+
+
 class ToneBackend(Backend):
     """Speaks every character as 60 ms of a tone; records what it was asked.
 
     ``amplitude`` sets the level (to test loudness matching), ``delay_s`` makes
     each call slow (to test streaming and cancellation), ``dc`` adds an offset
-    (to test seam cleaning).
+    (to test seam cleaning), ``fail_on`` makes any piece containing that text raise
+    :class:`VoiceFault` (to test a voice that breaks half-way through a request).
     """
 
     def __init__(
@@ -32,6 +37,7 @@ class ToneBackend(Backend):
         dc: float = 0.0,
         takes_pinyin: bool = False,
         native_speed: bool = True,
+        fail_on: str | None = None,
     ) -> None:
         super().__init__()
         self.info = VoiceInfo(
@@ -47,6 +53,7 @@ class ToneBackend(Backend):
         self.dc = dc
         self.takes_pinyin = takes_pinyin
         self.native_speed = native_speed
+        self.fail_on = fail_on
         self.calls: list[tuple[Piece, float, float]] = []  # (piece, speed, monotonic time)
         self.loads = 0
         self.started = threading.Event()
@@ -59,6 +66,8 @@ class ToneBackend(Backend):
             raise UnsupportedLanguageError(f"{self.info.id} cannot speak {piece.lang}")
         self.calls.append((piece, speed, time.monotonic()))
         self.started.set()
+        if self.fail_on and self.fail_on in piece.text:
+            raise VoiceFault(f"{self.info.id} broke on {piece.text!r}")
         if self.delay_s:
             time.sleep(self.delay_s)
         n = int(0.06 * self.info.sample_rate * len(piece.text) / speed)

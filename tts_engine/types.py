@@ -16,7 +16,8 @@ class VoiceInfo:
 
     ``languages`` are ISO 639-1 codes the voice can speak, its own first.
     ``sample_rate`` is in Hz. ``speakers`` lists selectable speakers (empty when
-    the voice has one).
+    the voice has one). ``piece_chars`` is the longest piece the model speaks well in one
+    call, in Chinese characters (a Latin letter counts half): sentences up to it are never cut.
     """
 
     id: str
@@ -28,6 +29,7 @@ class VoiceInfo:
     speakers: tuple[str, ...] = ()
     speaker: str | None = None
     description: str = ""
+    piece_chars: int = 80
 
     @property
     def language(self) -> str:

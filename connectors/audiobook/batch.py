@@ -23,9 +23,10 @@ from tts_engine.engine import Engine
 from tts_engine.errors import EmptyTextError, SynthesisCancelled
 from tts_engine.types import SynthesisOptions
 
-from . import audio, captions
-from .book import Book, BookError, Chapter, read_book
+from . import captions, chapter_files
+from .book import Book, BookError, Chapter
 from .manifest import ChapterEntry, Manifest, chapter_key
+from .reader import read_book
 
 log = logging.getLogger(__name__)
 PART_CHARS = 20_000  # text handed to the engine at once: bounded memory, steady progress
@@ -118,7 +119,7 @@ class Batch:
         cancel: threading.Event | None = None,
         on_progress: Callable[[Progress], None] | None = None,
     ) -> None:
-        if options.format not in audio.FORMATS:
+        if options.format not in chapter_files.FORMATS:
             raise BookError(f"unknown audiobook format {options.format!r}; choose mp3 or m4b")
         self.engine = engine
         self.options = options
@@ -135,7 +136,7 @@ class Batch:
         if not spoken:
             raise BookError(f"{book.title!r}: no chapter has text to speak")
         voice = opts.voice or default_voice_for(self.engine, " ".join(c.speech[:2000] for c in spoken[:5]))
-        codec = audio.CODEC_FORMAT[opts.format]
+        codec = chapter_files.CODEC_FORMAT[opts.format]
         rate = output_rate(codec, None, self.engine.registry.info(voice).sample_rate)
         settings = self._settings(voice, rate)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -146,10 +147,19 @@ class Batch:
         self.on_progress(progress)
         for index, chapter in enumerate(book.chapters, 1):
             progress.chapter = chapter.title
-            entry = self._chapter(book, index, chapter, voice, rate, previous, out_dir, progress, tally)
+            try:
+                entry = self._chapter(book, index, chapter, voice, rate, previous, out_dir, progress, tally)
+            except BaseException:
+                manifest.resume_from = index  # what is finished stays listed; this is where to go on
+                manifest.save(out_dir)
+                raise
             manifest.chapters.append(entry)
             manifest.save(out_dir)
             self.on_progress(progress)
+        if self.cancel.is_set():  # stopped after the last chapter: the book is joined next time
+            manifest.resume_from = len(book.chapters) + 1
+            manifest.save(out_dir)
+            raise SynthesisCancelled("the batch was cancelled")
         book_path, playlist, subtitles = self._finish(book, manifest, previous, out_dir, rate)
         return BatchResult(out_dir, book_path, playlist, subtitles, manifest.chapters, rate, voice, tally)
 
@@ -181,7 +191,7 @@ class Batch:
             progress.characters_done += len(chapter.speech)
             tally.kept += 1
             return replace(kept, index=index)
-        name = f"{index:03d}-{slug(chapter.title)}{audio.FORMATS[self.options.format][2]}"
+        name = f"{index:03d}-{slug(chapter.title)}{chapter_files.FORMATS[self.options.format][2]}"
         entry = self._synthesize(book, index, chapter, voice, rate, out_dir / name, progress)
         entry.key = key
         if entry.status == "skipped":
@@ -207,13 +217,13 @@ class Batch:
         self, book: Book, index: int, chapter: Chapter, voice: str, rate: int, path: Path, progress: Progress
     ) -> ChapterEntry:
         opts = self.options
-        codec = audio.CODEC_FORMAT[opts.format]
+        codec = chapter_files.CODEC_FORMAT[opts.format]
         options = SynthesisOptions(speed=opts.speed, sample_rate=rate, ssml=False, cancel=self.cancel)
         tmp = path.with_name(f".{path.name}.part")
         metadata = {"title": chapter.title, "album": book.title, "track": f"{index}/{len(book.chapters)}"}
         if book.author:
             metadata["artist"] = book.author
-        writer = audio.AudioWriter(tmp, opts.format, rate, opts.bitrate, metadata)
+        writer = chapter_files.AudioWriter(tmp, opts.format, rate, opts.bitrate, metadata)
         cues: list[captions.Cue] = []
         base_chars = progress.characters_done
         limit = min(PART_CHARS, self.engine.max_chars)
@@ -267,13 +277,13 @@ class Batch:
         began = time.perf_counter()
         done = [c for c in manifest.chapters if c.status == "done" and c.file]
         stem = slug(book.title, 64)
-        book_path = out_dir / f"{stem}{audio.FORMATS[self.options.format][3]}"
+        book_path = out_dir / f"{stem}{chapter_files.FORMATS[self.options.format][3]}"
         tmp = out_dir / f".{book_path.name}.part"
         metadata = {"title": book.title, "album": book.title, "genre": "Audiobook"}
         if book.author:
             metadata["artist"] = book.author
         try:
-            spans = audio.join(
+            spans = chapter_files.join(
                 [out_dir / c.file for c in done if c.file],
                 [c.title for c in done],
                 tmp,

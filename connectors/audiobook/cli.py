@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.progress import (
@@ -33,20 +35,27 @@ def batch(
     bitrate: Annotated[int | None, typer.Option(help="Bits per second (default audiobook.bitrate).")] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")] = None,
 ) -> None:
-    """Convert a book; run it again after an interruption and finished chapters are kept."""
-    from integrator.config import ConfigError, load_settings
-    from integrator.runtime import build_engine
-    from tts_engine.errors import TTSError
+    """Convert a book; run it again after an interruption and finished chapters are kept.
 
+    SIGINT (Ctrl-C) and SIGTERM stop it after the piece being spoken: finished chapters stay,
+    manifest.json says where to resume, and the exit status is 130 (SIGINT) or 143 (SIGTERM).
+    """
+    from integrator.config import ConfigError
+    from integrator.plugins import load_installed_settings
+    from integrator.runtime import build_engine
+    from tts_engine.errors import SynthesisCancelled, TTSError
+
+    from ..config import audiobook_of
     from .batch import Batch, BatchOptions
     from .batch import Progress as BatchProgress
     from .book import BookError
+    from .stopping import stop_on_signals
 
     try:
-        settings = load_settings(config)
+        settings = load_installed_settings(config)
     except ConfigError as exc:
         fail(str(exc))
-    cfg = settings.audiobook
+    cfg = audiobook_of(settings)
     fmt = {"aac": "m4b", "m4a": "m4b"}.get((fmt or cfg.format).lower(), (fmt or cfg.format).lower())
     if fmt not in ("mp3", "m4b"):
         fail(f"unknown format {fmt!r}; choose mp3 or m4b")
@@ -74,14 +83,17 @@ def batch(
                 chapters=f"chapter {min(done + 1, p.chapters_total)}/{p.chapters_total}",
             )
 
-        try:
-            engine = build_engine(settings)
-            options = BatchOptions(voice=voice, format=fmt, speed=speed, bitrate=bitrate or cfg.bitrate)
-            result = Batch(engine, options, on_progress=show).run(source, out)
-        except (BookError, TTSError) as exc:
-            fail(str(exc))
-        except KeyboardInterrupt:
-            fail("interrupted; run the same command again to resume", 130)
+        with stop_on_signals() as stop:
+            try:
+                engine = build_engine(settings)
+                options = BatchOptions(voice=voice, format=fmt, speed=speed, bitrate=bitrate or cfg.bitrate)
+                result = Batch(engine, options, cancel=stop.event, on_progress=show).run(source, out)
+            except SynthesisCancelled:
+                bar.stop()
+                err.print(f"[bold red]error:[/] {interrupted(out, stop.exit_code)}", highlight=False)
+                leave(stop.exit_code)
+            except (BookError, TTSError) as exc:
+                fail(str(exc))
     for note in result.notes:
         err.print(f"[yellow]note:[/] {note}", highlight=False)
     minutes = result.duration_ms / 60000
@@ -93,3 +105,27 @@ def batch(
     )
 
 
+
+
+def leave(code: int) -> NoReturn:
+    """Exit now: the synthesis thread may still be inside the model (a voice's first piece can
+    take many seconds), and a normal interpreter exit runs native destructors under it, which
+    can abort the process. Everything of the batch is on disk and the manifest saved."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    err.file.flush()
+    os._exit(code)
+
+
+def interrupted(out: Path, code: int) -> str:
+    """What a stopped run says: how far it got, per the manifest it left."""
+    from .manifest import Manifest
+
+    manifest = Manifest.load(out)
+    done = sum(c.status == "done" for c in manifest.chapters) if manifest else 0
+    where = f" at chapter {manifest.resume_from}" if manifest and manifest.resume_from else ""
+    signame = {130: "SIGINT", 143: "SIGTERM"}.get(code, "a signal")
+    return (
+        f"stopped by {signame}: {done} chapter(s) finished in {out}; "
+        f"run the same command again to resume{where}"
+    )

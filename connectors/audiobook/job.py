@@ -12,13 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from integrator.config import Settings
 from integrator.jobs.job import Job, JobSpec, JobStatus, Priority
 from integrator.jobs.kinds import InvalidKindArgs, JobKind, KindResult, KindRun
-from integrator.jobs.schedules import ActionContext, actions
+from integrator.jobs.schedules import ActionContext
 from tts_engine.errors import TTSError
 
-from .. import wiring
-from ..config import root
+from ..config import audiobook_of, root
 from .batch import Batch, BatchOptions, Progress
 from .book import SUFFIXES, BookError
 from .manifest import Manifest
@@ -42,10 +42,9 @@ def _inside(base: Path, given: object, field: str) -> Path:
     return path
 
 
-def locate(spec: JobSpec) -> tuple[Path, Path, str]:
+def locate(settings: Settings, spec: JobSpec) -> tuple[Path, Path, str]:
     """The input file, output directory and format of an audiobook job, checked."""
-    settings = wiring.current()
-    cfg = settings.audiobook
+    cfg = audiobook_of(settings)
     unknown = sorted(set(spec.args) - ARGS)
     if unknown:
         raise InvalidKindArgs(
@@ -66,15 +65,20 @@ def locate(spec: JobSpec) -> tuple[Path, Path, str]:
 
 
 class AudiobookKind(JobKind):
+    """Audiobook jobs of one process, confined to the directories its settings name."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
     def check(self, spec: JobSpec) -> None:
-        source, _, _ = locate(spec)
+        source, _, _ = locate(self.settings, spec)
         if not source.is_file():
             raise InvalidKindArgs("args.input", f"no book at {source}")
 
     def run(self, ctx: KindRun) -> KindResult:
         spec = ctx.job.spec
-        source, out, fmt = locate(spec)
-        bitrate = wiring.current().audiobook.bitrate
+        source, out, fmt = locate(self.settings, spec)
+        bitrate = audiobook_of(self.settings).bitrate
 
         def progress(p: Progress) -> None:
             ctx.report(p.fraction, p.characters_total)
@@ -85,11 +89,11 @@ class AudiobookKind(JobKind):
             result = batch.run(source, out)
         except BookError as exc:
             raise InvalidBook(str(exc)) from None
-        return KindResult(result.book, fmt, result.sample_rate)
+        return KindResult(result.book, fmt, result.sample_rate, result.duration_ms)
 
     def describe(self, job: Job) -> dict[str, Any] | None:
         try:
-            _, out, _ = locate(job.spec)
+            _, out, _ = locate(self.settings, job.spec)
         except InvalidKindArgs:
             return None
         manifest = Manifest.load(out)
@@ -104,7 +108,6 @@ class AudiobookKind(JobKind):
         }
 
 
-@actions.register("audiobook.batch")
 def batch_action(ctx: ActionContext, **args: Any) -> str:
     """Queue an audiobook job: ``args`` are input, output, format, voice, speed. A run still queued
     or running for the same output is returned instead of a second one."""
@@ -117,10 +120,10 @@ def batch_action(ctx: ActionContext, **args: Any) -> str:
         source="schedule",
         priority=Priority.BATCH,
     )
-    _, out, _ = locate(spec)
+    _, out, _ = locate(ctx.settings, spec)
     for status in (JobStatus.QUEUED, JobStatus.RUNNING):
         for job in ctx.jobs.store.find(status=status, limit=500):
-            if job.spec.kind == KIND and locate(job.spec)[1] == out:
+            if job.spec.kind == KIND and locate(ctx.settings, job.spec)[1] == out:
                 return job.id
     job, _ = ctx.jobs.submit(spec)
     return job.id

@@ -3,7 +3,7 @@
 A chapter is kept on a restart when its key (the hash of its text and of every setting that
 changes its audio) is unchanged and its file still has the recorded SHA-256; anything else is
 made again. The manifest is rewritten (temp file, then rename) after every chapter, so a crash
-loses at most the chapter in progress.
+loses at most the chapter in progress; a run that stops early also records ``resume_from``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ class Manifest:
     chapters: list[ChapterEntry] = field(default_factory=list)
     book: str | None = None
     complete: bool = False
+    # Set when a run stopped early (a signal, an error): the chapter the next run starts making.
+    resume_from: int | None = None
     version: int = VERSION
 
     @classmethod

@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .book import Book, Chapter, spoken_heading
-
-# A short line alone between blank lines, starting like a chapter heading in English or Chinese.
-HEADING = re.compile(
-    r"^(?:(?:chapter|part|book|prologue|epilogue|preface|introduction|afterword|interlude)\b[^\n]{0,70}"
-    r"|第[0-9一二三四五六七八九十百千零〇两]+[章回节卷部篇][^\n]{0,40})$",
-    re.IGNORECASE,
-)
+from .headings import CONTENTS, heading_key, is_heading
 
 
 def read_text(text: str, default_title: str) -> Book:
-    """Chapters start at heading lines ("Chapter 3", "CHAPTER IV. The Storm", "第三章 出发"); a
-    single short line before the first of them is the book's title."""
+    """Chapters start at heading lines ("Chapter 3", "CHAPTER IV. The Storm", "第三章 出发"), with or
+    without blank lines around them (see headings.py); a single short line before the first of them
+    is the book's title. A table of contents (headings with no text that come again later) is dropped."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     sections: list[tuple[str, list[str]]] = [("", [])]
     for i, line in enumerate(lines):
-        stripped = line.strip()
-        alone = (i == 0 or not lines[i - 1].strip()) and (i + 1 == len(lines) or not lines[i + 1].strip())
-        if alone and HEADING.match(stripped):
-            sections.append((stripped, []))
+        if is_heading(line, lines[i - 1] if i else ""):
+            sections.append((line.strip(), []))
         else:
             sections[-1][1].append(line)
+    sections = [sections[0], *_without_contents(sections[1:])]
     front = "\n".join(sections[0][1]).strip()
     title = default_title
     if len(sections) > 1 and front and "\n" not in front and len(front) <= 80:
@@ -41,6 +34,17 @@ def read_text(text: str, default_title: str) -> Book:
     elif len(sections) == 1:
         chapters = [Chapter(default_title, front)]
     return Book(title, None, chapters)
+
+
+def _without_contents(sections: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """Drop headings with nothing under them that are a table of contents: its own heading, and
+    entries whose chapter comes again later."""
+    keys = [heading_key(head) for head, _ in sections]
+    return [
+        (head, body)
+        for i, (head, body) in enumerate(sections)
+        if "".join(body).strip() or (keys[i] not in keys[i + 1 :] and not CONTENTS.match(head))
+    ]
 
 
 def read_markdown(text: str, default_title: str) -> Book:

@@ -2,9 +2,10 @@
 
 ``config`` (the ``feishu:`` section), ``client`` (the lark-oapi SDK with retries), ``fields``
 (cell shapes as text), ``bitable`` (records: source and sink), ``uploads`` (files into a base),
-``chat`` (voice messages), ``audio`` (measuring and converting the job's file), ``events``
+``chat`` (voice messages), ``media`` (measuring and converting the job's file), ``events``
 (webhook requests), ``connector`` (records into jobs, failures back), ``sinks`` (job sinks),
-``store`` (received events, reported failures), ``runtime`` (wiring into jobs), ``routes`` (the
-webhook route), ``check`` and ``cli`` (``voxflow feishu``), ``fake_server`` with ``fake_tables``
-and ``fake_faults`` (an in-memory Feishu Open API on loopback).
+``store`` (received events, reported failures), ``runtime`` (one process's connector state and
+event drainer), ``routes`` (the webhook route), ``plugin`` (what the connector hands Voxflow),
+``check`` and ``cli`` (``voxflow feishu``); ``fake/`` is an in-memory Feishu Open API on
+loopback, for tests.
 """

@@ -22,16 +22,18 @@ out = Console()
 
 
 def _connector(config: Path | None) -> tuple[Settings, FeishuConnector]:
-    from integrator.config import ConfigError, load_settings
+    from integrator.config import ConfigError
+    from integrator.plugins import load_installed_settings
 
+    from .config import FeishuConfig
     from .connector import FeishuConnector
 
     try:
-        settings = load_settings(config)
+        settings = load_installed_settings(config)
     except ConfigError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
-    return settings, FeishuConnector(settings.feishu)
+    return settings, FeishuConnector(settings.section("feishu", FeishuConfig))
 
 
 @app.command()
@@ -91,19 +93,21 @@ def subscribe(config: ConfigOption = None) -> None:
 @app.command()
 def poll(config: ConfigOption = None) -> None:
     """Queue jobs for the records that need audio now (what the feishu-poll schedule does)."""
-    from integrator.jobs.service import JobService
+    from integrator.services import compose
 
-    from .runtime import Runtime
+    from .runtime import FeishuRuntime
 
     settings, connector = _connector(config)
-    if not settings.feishu.enabled:
+    if not connector.cfg.enabled:
         err.print("[bold red]error:[/] set feishu.enabled: true first (it adds the job sinks)")
         raise typer.Exit(2)
-    jobs = JobService.from_settings(settings)
+    services = compose(settings)  # `voxflow feishu poll`'s composition step: the job sinks included
+    jobs = services.job_service()
     try:
-        report = Runtime(settings, jobs=jobs, connector=connector).poll(jobs)
+        report = FeishuRuntime(services.settings, jobs=jobs, connector=connector).poll(jobs)
     finally:
         jobs.close()
+        services.close()
     out.print(
         f"{report.records} record(s): {report.queued} queued, {report.waiting} already waiting, "
         f"{report.failed} failed"
@@ -116,7 +120,7 @@ def fake(
     webhook: Annotated[str | None, typer.Option(help="Deliver record-changed events to this URL.")] = None,
 ) -> None:
     """Run the fake Feishu Open API on loopback with a demo table, to try the connector without Feishu."""
-    from .fake_server import DEMO_APP, FakeFeishu, seed_demo
+    from .fake import DEMO_APP, FakeFeishu, seed_demo
 
     fake_feishu = FakeFeishu(encrypt_key="demo-encrypt-key", verification_token="demo-token")
     url = fake_feishu.start(port=port)

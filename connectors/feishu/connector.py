@@ -1,9 +1,10 @@
 """Records that need audio become durable jobs; failed jobs are written back to their records.
 
 A job's idempotency key is the record plus the hash of what it says, so polling the same record
-again, a duplicate event, or two replicas racing all land on one job. The job carries two sinks:
-``feishu_bitable`` (upload, then attachment + status + duration in one update) and, when chats
-are configured, ``feishu_chat`` (a voice message).
+again, a duplicate event, or two replicas racing all land on one job. A record is marked
+``Processing`` before its job exists, never after: the sink's ``Done`` is then the last word.
+The job carries two sinks: ``feishu_bitable`` (upload, then attachment + status + duration in
+one update) and, when chats are configured, ``feishu_chat`` (a voice message).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from integrator.jobs.job import Job, JobSpec, JobStatus, SinkRequest
-from integrator.jobs.service import InvalidJob, JobService
+from integrator.jobs.service import InvalidJob, JobService, JobStateConflict
 
 from .bitable import Bitable, Minutes, RecordError, read_minutes
 from .chat import VoiceMessages
@@ -41,7 +42,18 @@ class PollReport:
 
 
 @dataclass(frozen=True)
-class Target:
+class Step:
+    """What a record needs: ``submit`` a job, ``retry`` a failed one, or nothing because it is
+    ``waiting`` for its job or has ``failed`` (``reason`` goes to the record)."""
+
+    kind: str
+    spec: JobSpec | None = None
+    retry: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RecordTarget:
     """The record a job's audio is for, from its ``feishu_bitable`` sink request."""
 
     app_token: str
@@ -50,7 +62,7 @@ class Target:
     hash: str
 
     @classmethod
-    def of(cls, job: Job) -> Target | None:
+    def of(cls, job: Job) -> RecordTarget | None:
         for sink in job.spec.sinks:
             if sink.name == RECORD_SINK:
                 p = sink.params
@@ -98,43 +110,88 @@ class FeishuConnector:
                 "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             ) from None
 
-    def queue(self, m: Minutes, jobs: JobService) -> str:
-        """Make sure a job exists for this version of the record: "queued", "waiting" or "failed"."""
+    def plan(self, m: Minutes, jobs: JobService) -> Step:
+        """What this version of the record needs, decided before anything is written or queued."""
         try:
             spec = self.spec_for(m)
-            job, created = jobs.submit(spec)
+            jobs.check(spec)
         except (RecordError, InvalidJob) as exc:
-            self.bitable.fail(m.table, m.record_id, str(exc))
-            return "failed"
-        key = spec.idempotency_key
-        while not created and job.status.terminal:
+            return Step("failed", reason=str(exc))
+        key = spec.idempotency_key or ""
+        job = jobs.by_key(key)
+        while job is not None and job.status.terminal:
             if job.status is JobStatus.SUCCEEDED:
                 # Delivered before, and a person removed the audio or set the status back: make it anew.
                 # Keyed by the job it follows, so every poller and replica lands on the same next job.
                 spec = spec.model_copy(update={"idempotency_key": f"{key}:after-{job.id}"})
-                job, created = jobs.submit(spec)
+                job = jobs.by_key(spec.idempotency_key or "")
             elif m.status == self.cfg.status.processing:
-                self.bitable.fail(m.table, m.record_id, job.error or job.status.value)  # never written back
-                return "failed"
+                return Step("failed", reason=job.error or job.status.value)  # never written back
             else:
-                job, created = jobs.retry(job.id), True  # a person set the status back to pending
+                return Step("retry", spec, job.id)  # a person set the status back to pending
+        return Step("waiting") if job is not None else Step("submit", spec)
+
+    def start(self, m: Minutes, step: Step, jobs: JobService) -> str:
+        """Submit the planned job, once the record says ``Processing``: "queued" or "waiting"."""
+        if step.retry is not None:
+            try:
+                jobs.retry(step.retry)
+                return "queued"
+            except JobStateConflict:
+                return "waiting"  # another poller retried it first
+        assert step.spec is not None
+        job, created = jobs.submit(step.spec)
+        if not created:
+            # Another poller (the event drainer, a replica) made it between our look and our claim:
+            # if that job already wrote Done, our claim landed after it. Say Done again.
+            self._reassert_done(m, job.id, jobs)
         return "queued" if created else "waiting"
 
+    def claim_and_start(self, table: TableConfig, planned: list[tuple[Minutes, Step]],
+                        jobs: JobService) -> list[tuple[Minutes, str]]:
+        """Mark the records ``Processing``, then make their jobs.
+
+        In this order and no other: a job may finish within milliseconds (a cache hit), and its
+        ``Done`` must land after our ``Processing``, which is only certain if the write has
+        returned before the job exists.
+        """
+        claim = [m.record_id for m, _ in planned if m.status != self.cfg.status.processing]
+        if claim:
+            self.bitable.claim(table, claim)
+        return [(m, self.start(m, step, jobs)) for m, step in planned]
+
+    def _reassert_done(self, m: Minutes, job_id: str, jobs: JobService) -> None:
+        job = jobs.get(job_id)
+        if not any(d.sink == RECORD_SINK and d.status == "delivered" for d in job.deliveries):
+            return  # its Done is still to come, after our claim
+        now = read_minutes(self.cfg, m.table, m.record_id, self.bitable.get(m.table, m.record_id))
+        if now.hash == m.hash and now.up_to_date and now.status == self.cfg.status.processing:
+            status = self.cfg.fields_for(m.table).status
+            self.bitable.update(m.table, m.record_id, {status: self.cfg.status.done})
+
     def poll(self, jobs: JobService) -> PollReport:
-        """One pass over every table: queue a job per record that needs audio, then mark them processing."""
+        """One pass over every table: mark the records that need audio processing, then queue their jobs."""
         report = PollReport()
         for table in self.cfg.tables:
-            claim = []
+            planned: list[tuple[Minutes, Step]] = []
             for m in self.bitable.pending(table):
-                outcome = self.queue(m, jobs)
-                report.records += 1
-                setattr(report, outcome, getattr(report, outcome) + 1)
-                report.items.append((m, outcome))
-                if outcome == "queued" and m.status != self.cfg.status.processing:
-                    claim.append(m.record_id)
-            if claim:
-                self.bitable.claim(table, claim)
+                step = self.plan(m, jobs)
+                if step.kind == "failed":
+                    self.bitable.fail(table, m.record_id, step.reason)
+                    self._count(report, m, "failed")
+                elif step.kind == "waiting":
+                    self._count(report, m, "waiting")
+                else:
+                    planned.append((m, step))
+            for m, outcome in self.claim_and_start(table, planned, jobs):
+                self._count(report, m, outcome)
         return report
+
+    @staticmethod
+    def _count(report: PollReport, m: Minutes, outcome: str) -> None:
+        report.records += 1
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        report.items.append((m, outcome))
 
     # -- events ------------------------------------------------------------
     def handle_event(self, event: dict[str, Any], jobs: JobService) -> int:
@@ -164,13 +221,14 @@ class FeishuConnector:
         m = read_minutes(self.cfg, table, record_id, fields)
         if not m.text or (m.up_to_date and m.status != self.cfg.status.pending):
             return 0  # nothing to read, or the attachment already says this (our own write's echo)
-        if self.queue(m, jobs) != "queued":
+        step = self.plan(m, jobs)
+        if step.kind == "failed":
+            self.bitable.fail(table, record_id, step.reason)
             return 0
-        if m.status != self.cfg.status.processing:
-            self.bitable.update(
-                table, record_id, {self.cfg.fields_for(table).status: self.cfg.status.processing}
-            )
-        return 1
+        if step.kind == "waiting":
+            return 0
+        [(_, outcome)] = self.claim_and_start(table, [(m, step)], jobs)
+        return int(outcome == "queued")
 
     # -- failures back to records --------------------------------------------
     def report_failures(
@@ -193,7 +251,7 @@ class FeishuConnector:
         return written
 
     def _report(self, job: Job) -> int:
-        target = Target.of(job)
+        target = RecordTarget.of(job)
         table = self.cfg.table(target.app_token, target.table_id) if target else None
         if target is None or table is None:
             return 0

@@ -17,26 +17,16 @@ from starlette.concurrency import run_in_threadpool
 from .events import RECORD_CHANGED, Challenge, EventRejected
 
 if TYPE_CHECKING:
-    from integrator.config import Settings
-
-    from .runtime import Runtime
+    from .runtime import FeishuRuntime
 
 EVENTS_PATH = "/v1/connectors/feishu/events"
 
 
-def install(app: FastAPI, settings: Settings) -> None:
-    """Add the webhook route when the connector is enabled for events."""
-    cfg = settings.feishu
-    if not cfg.enabled or cfg.mode == "poll":
-        return
-    from .runtime import current
-
-    rt = current()
-    if rt is None:
-        raise RuntimeError("feishu.enabled but the connector runtime is not installed")
+def install(app: FastAPI, rt: FeishuRuntime) -> None:
+    """Add the webhook route, with the app's own job service (which knows the engine's voices)."""
     jobs = getattr(app.state, "jobs", None)
     if jobs is not None:
-        rt.attach(jobs=jobs)  # the app's own job service, which knows the engine's voices
+        rt.attach(jobs=jobs)
     app.add_api_route(
         EVENTS_PATH,
         _handler(rt),
@@ -46,7 +36,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     )
 
 
-def _handler(rt: Runtime) -> Callable[[Request], Awaitable[JSONResponse]]:
+def _handler(rt: FeishuRuntime) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def feishu_events(request: Request) -> JSONResponse:
         body = await request.body()
         try:

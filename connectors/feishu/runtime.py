@@ -1,8 +1,8 @@
-"""Wiring into Voxflow's jobs: sink types, the ``feishu.poll`` action, and the event drainer thread.
+"""One process's Feishu connector state: the SDK connector, the state store, the event drainer.
 
-:func:`install` runs when settings with ``feishu.enabled`` are loaded, in every process (serve,
-worker, CLI), so the sinks exist wherever jobs run and the poll schedule wherever schedules run.
-The SDK (slow to import) is loaded only once the connector first talks to Feishu.
+The plugin (plugin.py) makes one :class:`FeishuRuntime` per composed process and hands its sinks
+and the ``feishu.poll`` action to the job system. The SDK (slow to import) is loaded only once
+the connector first talks to Feishu.
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from integrator.config import ScheduleConfig
-from integrator.jobs.schedules import ActionContext, actions
-from integrator.jobs.sinks import register_sink_type
-from integrator.jobs.store import default_url, make_engine
+from integrator.jobs.database import default_url, make_engine
 
-from .config import CHAT_SINK, RECORD_SINK, FeishuConfig
+from .config import FeishuConfig
 from .events import Webhook
 from .store import FeishuStore
 
@@ -29,22 +26,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-POLL_SCHEDULE = "feishu-poll"
-POLL_ACTION = "feishu.poll"
 EVENT_WINDOW_S = 3 * 86400.0  # Feishu redelivers a failed event for up to about a day
 IDLE_WAKE_S = 5.0
 REPORT_EVERY_S = 10.0
 MAX_EVENT_ATTEMPTS = 8
 
 
-class Runtime:
+class FeishuRuntime:
     """One process's connector, state store and event drainer for one ``feishu:`` configuration."""
 
     def __init__(
         self, settings: Settings, jobs: JobService | None = None, connector: FeishuConnector | None = None
     ) -> None:
         self.settings = settings
-        self.cfg: FeishuConfig = settings.feishu
+        self.cfg: FeishuConfig = settings.section("feishu", FeishuConfig)
         self.webhook = Webhook(
             self.cfg.encrypt_key.get_secret_value(), self.cfg.verification_token.get_secret_value()
         )
@@ -169,62 +164,3 @@ class Runtime:
                     self.report_failures()
             except Exception:
                 log.exception("feishu: event drainer pass failed; next pass tries again")
-
-
-_current: Runtime | None = None
-_current_lock = threading.Lock()
-
-
-def current() -> Runtime | None:
-    return _current
-
-
-def install(settings: Settings) -> Runtime:
-    """Make this process's Feishu runtime from ``settings`` and add the sinks and poll schedule to its
-    jobs configuration (entries already configured by hand are kept)."""
-    global _current
-    with _current_lock:
-        if _current is not None:
-            _current.stop()
-        rt = _current = Runtime(settings)
-    jobs = settings.jobs
-    jobs.sinks.setdefault(RECORD_SINK, {"type": RECORD_SINK})
-    jobs.sinks.setdefault(CHAT_SINK, {"type": CHAT_SINK})
-    if not any(s.id == POLL_SCHEDULE for s in jobs.schedules):
-        jobs.schedules.append(
-            ScheduleConfig(id=POLL_SCHEDULE, interval_seconds=rt.cfg.poll_interval_s, action=POLL_ACTION)
-        )
-    return rt
-
-
-def _runtime() -> Runtime:
-    if _current is None:
-        raise RuntimeError("the Feishu connector is not installed: set feishu.enabled")
-    return _current
-
-
-def _bitable_sink(name: str, options: dict[str, Any]) -> Any:
-    from .sinks import BitableSink
-
-    rt = _runtime()
-    return BitableSink(name, lambda: rt.connector)
-
-
-def _chat_sink(name: str, options: dict[str, Any]) -> Any:
-    from .sinks import ChatSink
-
-    rt = _runtime()
-    return ChatSink(name, lambda: rt.connector)
-
-
-register_sink_type(RECORD_SINK, _bitable_sink)
-register_sink_type(CHAT_SINK, _chat_sink)
-
-
-@actions.register(POLL_ACTION)
-def poll_action(ctx: ActionContext) -> dict[str, int]:
-    """The ``feishu-poll`` schedule: a pass over the tables, failures written back, events drained."""
-    rt = _runtime()
-    report = rt.poll(ctx.jobs)
-    rt.drain(ctx.jobs)
-    return {"queued": report.queued, "waiting": report.waiting, "failed": report.failed}

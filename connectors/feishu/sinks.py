@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from integrator.jobs.abc import DeliveryRejected, Receipt, Sink
+from integrator.jobs.artifacts import audio_duration_ms
 from integrator.jobs.job import Job
 
-from . import audio
+from . import media
 from .bitable import read_minutes
 from .chat import message_uuid
 from .client import FeishuError
-from .connector import RECORD_NOT_FOUND, FeishuConnector, Target
+from .connector import RECORD_NOT_FOUND, FeishuConnector, RecordTarget
 
 
 class FeishuRejected(DeliveryRejected):
@@ -48,7 +49,7 @@ class BitableSink(Sink):
 
     def _deliver(self, job: Job, artifact: Path) -> Receipt:
         connector = self._connector()
-        target = Target.of(job)
+        target = RecordTarget.of(job)
         table = connector.cfg.table(target.app_token, target.table_id) if target else None
         if target is None or table is None:
             raise FeishuRejected(f"job {job.id} names no configured Feishu table")
@@ -64,7 +65,7 @@ class BitableSink(Sink):
             return Receipt(self.key, "", {"skipped": "record changed", "record_id": target.record_id})
         if m.up_to_date and m.status == connector.cfg.status.done:
             return Receipt(self.key, target.record_id, {"skipped": "already delivered"})
-        seconds = audio.duration_s(artifact)
+        seconds = audio_duration_ms(job.artifact, artifact) / 1000.0
         try:
             token = connector.bitable.deliver(m, artifact.read_bytes(), seconds)
         except FeishuError as exc:
@@ -90,7 +91,7 @@ class ChatSink(Sink):
 
     def _post(self, job: Job, artifact: Path, chats: list[str]) -> Receipt:
         voice = self._connector().chat
-        data, ms = audio.voice_message(artifact)
+        data, ms = media.voice_message(artifact)
         name = f"voxflow-{job.id}.opus"
         # The uuid comes from the job: a retried delivery never posts a chat's message twice.
         ids = [voice.post(chat, data, ms, name, message_uuid(job.id, chat)) for chat in chats]

@@ -10,8 +10,7 @@ from integrator.jobs.service import InvalidJob, JobService
 
 from .. import signing
 from ..callback import CallbackRefused, HostPolicy
-from ..config import CallbacksConfig, HookConfig, hook_secret_env
-from ..wiring import CALLBACK_SINK
+from ..config import CALLBACK_SINK, CallbacksConfig, HookConfig, hook_secret_env
 from . import payload as payloads
 from .replay import ReplayGuard
 

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from integrator.app.errors import ApiError
 
+from ..config import callbacks_of, hooks_of
 from .hooks import HookRejected, Hooks
 from .replay import SqlReplayGuard
 
@@ -27,10 +28,10 @@ PREFIX = "/v1/hooks/"
 
 def install(app: FastAPI, settings: Settings) -> Hooks | None:
     """Add the route when hooks are configured; a hook without its secret stops start-up here."""
-    if not settings.hooks:
+    if not hooks_of(settings):
         return None
-    jobs = app.state.jobs  # integrator.jobs.api.install runs first
-    hooks = Hooks(settings.hooks, jobs, SqlReplayGuard(jobs.store.engine), settings.callbacks)
+    jobs = app.state.jobs  # integrator.app.job_routes.install runs first
+    hooks = Hooks(hooks_of(settings), jobs, SqlReplayGuard(jobs.store.engine), callbacks_of(settings))
     problems = hooks.problems()
     if problems:
         raise ValueError("; ".join(problems))

@@ -11,21 +11,22 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from integrator.stream_protocol import Error
 
 from .errors import ApiError
 
 ENV_KEYS = "VOXFLOW_API_KEYS"
 # Reachable without a key: probes, and the web page itself (its API calls need the key).
-# Connector webhooks authenticate by their own signature: Feishu cannot send our API key.
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/", "/favicon.ico", "/v1/connectors/feishu/events"})
-# Signed webhooks (connectors/webhook): each hook checks its HMAC signature instead.
-PUBLIC_PREFIXES = ("/static/", "/v1/hooks/")
-# Signed links (connectors/signing.py): (path, query) -> None when the query carries no link
-# signature, else whether it is a valid, unexpired link to that path; a valid one needs no key.
+# Connectors add their webhooks, which check their own signatures (Connector.public_paths).
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/", "/favicon.ico"})
+PUBLIC_PREFIXES = ("/static/",)
+# Signed links (a connector's Connector.link_check): (path, query) -> None when the query carries
+# no link signature, else whether it is a valid, unexpired link to that path; a valid one needs no key.
 LinkCheck = Callable[[str, str], bool | None]
 
 
@@ -55,13 +56,17 @@ def key_matches(given: str, keys: Iterable[str]) -> bool:
 
 
 class APIKeyMiddleware:
-    def __init__(self, app: ASGIApp, keys: list[str], links: LinkCheck | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, keys: list[str], links: LinkCheck | None = None, public: Sequence[str] = ()
+    ) -> None:
         self.app = app
         self.keys = keys
         self.links = links
+        self.public = PUBLIC_PATHS | {p for p in public if not p.endswith("/")}
+        self.public_prefixes = PUBLIC_PREFIXES + tuple(p for p in public if p.endswith("/"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or not self.keys or _public(scope["path"]):
+        if scope["type"] not in ("http", "websocket") or not self.keys or self._public(scope["path"]):
             await self.app(scope, receive, send)
             return
         given = presented_key(scope)
@@ -86,10 +91,9 @@ class APIKeyMiddleware:
         if (await receive())["type"] != "websocket.connect":
             return
         await send({"type": "websocket.accept"})
-        error_message = {"type": "error", "code": "invalid_api_key", "message": message}
+        error_message = Error(code="invalid_api_key", message=message).wire()
         await send({"type": "websocket.send", "text": json.dumps(error_message)})
         await send({"type": "websocket.close", "code": 1008, "reason": "invalid_api_key"})
 
-
-def _public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    def _public(self, path: str) -> bool:
+        return path in self.public or path.startswith(self.public_prefixes)

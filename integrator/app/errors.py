@@ -32,6 +32,8 @@ from tts_engine.errors import (
 from .admission import Busy
 
 log = logging.getLogger("voxflow.server")
+# The code of a failure inside a voice that is no TTSError (a broken model, out of memory).
+SYNTHESIS_FAILED = "synthesis_failed"
 
 # The one place engine errors become HTTP statuses (most specific class first wins via the MRO).
 TTS_STATUS: dict[type[TTSError], int] = {
@@ -123,6 +125,25 @@ def from_tts_error(
     return ApiError(status, exc.code, str(exc), param=param, extra=extra)
 
 
+def from_stream_failure(exc: BaseException, *, text_param: str = "text") -> ApiError:
+    """The error a stream reports when synthesis fails after its answer began (SSE ``error`` event,
+    WebSocket ``error`` message): the engine's own error, else ``synthesis_failed``."""
+    if isinstance(exc, TTSError):
+        return from_tts_error(exc, text_param=text_param)
+    return ApiError(500, SYNTHESIS_FAILED, f"synthesis failed: {exc}")
+
+
+def failure_code(exc: BaseException) -> str:
+    """The ``code`` of :func:`from_stream_failure`, for metrics."""
+    return exc.code if isinstance(exc, TTSError) else SYNTHESIS_FAILED
+
+
+class StreamAborted(Exception):
+    """Raised out of a chunked response whose synthesis failed: the server then closes the
+    connection without the terminating chunk, so the client sees an incomplete body, not a short
+    one that looks whole. The failure itself is logged and counted where the stream is closed."""
+
+
 def from_busy(exc: Busy) -> ApiError:
     return ApiError(503, exc.code, str(exc), headers={"Retry-After": str(exc.retry_after_s)})
 
@@ -190,7 +211,8 @@ def install(app: FastAPI) -> None:
         return ApiError(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})).response()
 
     async def crash(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if not isinstance(exc, StreamAborted):  # logged with its cause when the stream closed
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
         return ApiError(500, "internal_error", "internal error; see the server log").response()
 
     app.add_exception_handler(ApiError, api_error)

@@ -10,19 +10,19 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
-from connectors import wiring as connectors
-from connectors.feishu import routes as feishu_routes
-from integrator.config import Settings, load_settings
-from integrator.jobs import api as jobs_api
+from integrator.config import Settings
+from integrator.plugins import load_installed_settings
+from integrator.services import Services, compose
 from tts_engine.engine import Engine
 
-from . import errors, health, openai_compat, styles, tts, voices, web, websocket
+from . import errors, health, job_routes, openai_compat, styles, tts, voices, web, websocket
 from .auth import PUBLIC_PATHS, APIKeyMiddleware, configured_keys
 from .limits import BodyLimitMiddleware
 from .metrics import RequestMetricsMiddleware
 from .security import SecurityHeadersMiddleware, redact_logs
-from .state import Service
+from .state import SpeechService
 
 DESCRIPTION = (
     "Streaming text to speech in Mandarin and English. `POST /v1/tts` and the OpenAI-compatible "
@@ -32,16 +32,20 @@ DESCRIPTION = (
 )
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
-    """The service on ``settings`` (default: load them) and ``engine`` (default: build it from them)."""
-    if settings is None:
-        settings = load_settings()
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, services: Services | None = None
+) -> FastAPI:
+    """The service on ``settings`` (default: load them), ``engine`` (default: build it from them)
+    and ``services`` (default: composed from the settings and the installed connectors)."""
+    if services is None:
+        services = compose(settings if settings is not None else load_installed_settings())
+    settings = services.settings
     if engine is None:
         from integrator.runtime import build_engine
 
         engine = build_engine(settings)
     voices.check_config(engine, settings.server)
-    service = Service(engine, settings)
+    service = SpeechService(engine, settings)
     keys = configured_keys(settings.server.api_keys)
 
     @asynccontextmanager
@@ -54,8 +58,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             warming.cancel()
             jobs.close()
 
-    app = FastAPI(
-        title="Voxflow", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, redoc_url=None
+    # /docs is Swagger UI from fastapi-offline's bundled assets: it works with no network.
+    app = FastAPIOffline(
+        title="Voxflow",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        redoc_url=None,
+        static_url=web.DOCS_ASSETS,
     )
     app.state.service = service
     errors.install(app)
@@ -66,14 +76,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(websocket.router)
     web.install(app)
     # Durable jobs (integrator/jobs): the /v1/jobs routes. Their workers: jobs.start_embedded_workers.
-    jobs = jobs_api.install(app, settings, engine, metrics_registry=service.metrics.registry)
-    # Feishu connector (connectors/feishu): its event webhook, when feishu.mode uses events.
-    feishu_routes.install(app, settings)
-    # Webhooks, live feeds (connectors/): POST /v1/hooks/{name}, WS /v1/feeds/{channel}.
-    connectors.install_routes(app, settings)
+    jobs = job_routes.install(
+        app,
+        service=services.job_service(voices=engine.registry.ids()),
+        metrics_registry=service.metrics.registry,
+    )
+    app.state.services = services
+    # Connectors' routes (webhooks, live feeds, Feishu events...), from integrator.plugins.
+    services.install_routes(app)
+    public = services.public_paths()
 
     # Added innermost first: metrics see every answer, CORS headers reach 401s and 413s too.
-    app.add_middleware(APIKeyMiddleware, keys=keys, links=connectors.links(settings).check)
+    app.add_middleware(APIKeyMiddleware, keys=keys, links=services.link_check(), public=public)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
     if settings.server.cors_origins:
         app.add_middleware(
@@ -91,14 +105,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _schema(app, secured=bool(keys))
+            app.openapi_schema = _schema(app, secured=bool(keys), public=public)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 
-def _schema(app: FastAPI, *, secured: bool) -> dict[str, Any]:
+def _schema(app: FastAPI, *, secured: bool, public: list[str]) -> dict[str, Any]:
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     _own_validation_errors(schema)
     if secured:
@@ -108,7 +122,8 @@ def _schema(app: FastAPI, *, secured: bool) -> dict[str, Any]:
         }
         schema["security"] = [{"bearer": []}, {"api_key": []}]
         for path, operations in schema.get("paths", {}).items():
-            if path in PUBLIC_PATHS:
+            prefixes = tuple(p for p in public if p.endswith("/"))
+            if path in PUBLIC_PATHS or path in public or path.startswith(prefixes):
                 for operation in operations.values():
                     operation["security"] = []
     return schema

@@ -8,6 +8,7 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .errors import failure_code
 from .synthesis import AudioStream
 
 access_log = logging.getLogger("voxflow.access")
@@ -45,6 +46,13 @@ class Metrics:
             ["voice"],
             registry=self.registry,
         )
+        self.stream_failures = Counter(
+            "voxflow_stream_failures",
+            "Requests whose synthesis failed after the answer began (HTTP: chunked body cut short; "
+            "SSE: error event; WebSocket: error message), per voice and error code",
+            ["voice", "code"],
+            registry=self.registry,
+        )
         self.requests = Counter(
             "voxflow_requests",
             "Requests by route and status (WebSocket: per synthesize request, by outcome)",
@@ -58,6 +66,8 @@ class Metrics:
 
     def observe_stream(self, stream: AudioStream, received_at: float) -> None:
         """Record a finished stream; ``received_at`` is ``time.perf_counter()`` when its request arrived."""
+        if stream.failure is not None:
+            self.stream_failures.labels(stream.voice_id, failure_code(stream.failure)).inc()
         if stream.first_audio_at is None or stream.audio_ms <= 0:
             return
         self.first_audio.labels(stream.voice_id).observe(stream.first_audio_at - received_at)

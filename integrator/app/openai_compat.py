@@ -26,7 +26,7 @@ from tts_engine.errors import TTSError
 from tts_engine.prosody.instructions import read as read_instructions
 from tts_engine.types import SynthesisOptions
 
-from .errors import ApiError, error_responses, from_tts_error
+from .errors import ApiError, error_responses, from_stream_failure, from_tts_error
 from .responses import AudioStreamResponse
 from .schemas import OPENAI_PCM_RATE, SpeechRequest
 from .state import ServiceDep
@@ -44,7 +44,10 @@ SSE_MEDIA_TYPE = "text/event-stream"
     responses={
         200: {
             "description": "The audio as it is made (chunked), or with `stream_format: sse` a stream of "
-            "`speech.audio.delta` events (base64 `audio`) closed by `speech.audio.done` (`usage`)",
+            "`speech.audio.delta` events (base64 `audio`) closed by `speech.audio.done` (`usage`). "
+            "Should synthesis fail half-way, the chunked body ends without its last chunk (an "
+            "incomplete read), and the SSE stream with an `error` event: "
+            '`{"type": "error", "error": {message, type, param, code}}`',
             "content": {
                 **audio_content(("mp3", "opus", "aac", "flac", "wav", "pcm")),
                 SSE_MEDIA_TYPE: {"schema": {"type": "string"}},
@@ -84,7 +87,7 @@ async def create_speech(body: SpeechRequest, service: ServiceDep) -> Response:
         options = replace(options, expression=reading.expression)
     try:
         voice_id = resolve_openai_voice(
-            engine, service.settings.server, body.voice_name, body.model, body.input
+            engine, service.settings.server, body.voice_name, body.model, body.input, ssml=options.ssml
         )
         plan = await service.prepare(body.input, voice_id, fmt, options)
     except TTSError as exc:
@@ -116,9 +119,14 @@ async def create_speech(body: SpeechRequest, service: ServiceDep) -> Response:
 
 
 async def sse_events(stream: AudioStream, input_chars: int) -> AsyncIterator[bytes]:
-    """OpenAI's speech SSE. We have no tokens: usage counts input characters and 20 ms audio frames."""
-    async for data in audio_bytes(stream):
-        yield _event({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode("ascii")})
+    """OpenAI's speech SSE. We have no tokens: usage counts input characters and 20 ms audio frames.
+    A failure half-way ends the stream with an ``error`` event in OpenAI's error shape."""
+    try:
+        async for data in audio_bytes(stream):
+            yield _event({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode("ascii")})
+    except Exception as exc:
+        yield _event({"type": "error", **from_stream_failure(exc, text_param="input").body()})
+        return
     frames = math.ceil(stream.audio_ms / 20)
     usage = {"input_tokens": input_chars, "output_tokens": frames, "total_tokens": input_chars + frames}
     yield _event({"type": "speech.audio.done", "usage": usage})

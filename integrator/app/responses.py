@@ -4,6 +4,9 @@ Starlette's StreamingResponse notices a disconnect only at its next write, which
 voice can be a whole sentence later; this one listens for ``http.disconnect`` while it waits
 and always runs ``on_close`` (slot release, metrics), even when the client left before the
 first byte.
+
+When the body fails (synthesis broke half-way) it raises :class:`StreamAborted`, so the server
+closes the connection without the terminating chunk: clients see an incomplete read.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from .errors import StreamAborted
 
 
 class AudioStreamResponse(Response):
@@ -39,6 +44,7 @@ class AudioStreamResponse(Response):
                 pass
             self.on_disconnect()
 
+        failure: Exception | None = None
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(watch)
@@ -55,8 +61,12 @@ class AudioStreamResponse(Response):
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
                 except OSError:  # the client went away mid-write
                     self.on_disconnect()
+                except Exception as exc:
+                    failure = exc  # raised below, outside the task group, so it is not wrapped
                 finally:
                     group.cancel_scope.cancel()
+            if failure is not None:
+                raise StreamAborted(f"the response stream failed: {failure}") from failure
         finally:
             with anyio.CancelScope(shield=True):
                 await self.on_close()

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tts_engine.engine import MAX_RATE, MAX_SPEED, MIN_RATE, MIN_SPEED
 
-from .expressive import ExpressionFields
+from ..expressive import ExpressionFields
 
 Format = Literal["pcm", "wav", "mp3", "opus", "flac", "aac"]
 OpenAIFormat = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]

@@ -4,7 +4,7 @@ The web page gets a Content-Security-Policy that allows exactly what it uses (it
 stylesheet, fetch and WebSocket to its own origin) and no framing; every answer says
 ``nosniff`` and sends no referrer, so an audio file or an error body is never run as a script and
 page URLs never reach other sites. Other answers get no CSP: an audio link opened in a browser
-tab must still play, and ``/docs`` loads Swagger UI from a CDN.
+tab must still play, and ``/docs`` starts Swagger UI (served from the package) with an inline script.
 """
 
 from __future__ import annotations

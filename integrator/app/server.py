@@ -40,21 +40,27 @@ def uvicorn_config(
 
 def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
     """Blocks until interrupted; also runs ``jobs.workers`` embedded job workers on the same engine."""
-    from integrator.jobs.workers import start_embedded_workers
     from integrator.runtime import build_engine
+    from integrator.services import compose
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # APScheduler and Huey log every routine run at INFO; keep the log for what people act on
     for noisy in ("apscheduler", "huey"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # The composition step of `voxflow serve`: one Services for the app and its embedded workers.
+    services = compose(settings)
     engine = build_engine(settings)
-    app = create_app(settings, engine)
-    workers = start_embedded_workers(settings, engine) if settings.jobs.workers else None
+    app = create_app(engine=engine, services=services)
+    workers = None
+    if services.settings.jobs.workers:
+        handle = services.worker_handle(engine, workers=services.settings.jobs.workers, run_schedules=True)
+        workers = handle.start()
     try:
         uvicorn.Server(uvicorn_config(app, settings, host=host, port=port)).run()
     finally:
         if workers is not None:
             workers.stop(settings.jobs.shutdown_grace_seconds)
+        services.close()
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:

@@ -24,7 +24,7 @@ log = logging.getLogger("voxflow.server")
 
 
 @dataclass
-class Service:
+class SpeechService:
     engine: Engine
     settings: Settings
     metrics: Metrics = field(default_factory=Metrics)
@@ -85,17 +85,24 @@ class Service:
         finally:
             slot.release()
             self.metrics.observe_stream(stream, received_at)
+            if stream.failure is not None:
+                log.error(
+                    "voice %s failed after %.0f ms of audio",
+                    stream.voice_id,
+                    stream.audio_ms,
+                    exc_info=stream.failure,
+                )
 
 
-def service_of(connection: HTTPConnection) -> Service:
+def service_of(connection: HTTPConnection) -> SpeechService:
     service = connection.app.state.service
-    assert isinstance(service, Service)
+    assert isinstance(service, SpeechService)
     return service
 
 
-def get_service(request: Request) -> Service:
+def get_service(request: Request) -> SpeechService:
     """FastAPI dependency."""
     return service_of(request)
 
 
-ServiceDep = Annotated[Service, Depends(get_service)]
+ServiceDep = Annotated[SpeechService, Depends(get_service)]

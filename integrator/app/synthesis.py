@@ -80,6 +80,7 @@ class AudioStream:
         self.audio_ms = 0.0
         self.characters = 0
         self.complete = False  # the thread ran out of input, not cancelled
+        self.failure: BaseException | None = None  # what stopped synthesis, when it failed
         self._inputs: queue.Queue[Plan | str | None] = queue.Queue()
         self._space = threading.Semaphore(buffer)
         self._frames: asyncio.Queue[object] = asyncio.Queue()
@@ -111,6 +112,7 @@ class AudioStream:
             if item is _END:
                 return
             if isinstance(item, BaseException):
+                self.failure = item
                 raise item
             assert isinstance(item, Frame)
             self._space.release()

@@ -65,7 +65,7 @@ async def synthesize(body: TTSRequest, service: ServiceDep) -> Response:
     """Speak `text` or `ssml` in one of the formats."""
     received_at = time.perf_counter()
     text = body.content
-    voice_id = resolve_voice(service.engine, body.voice, text)
+    voice_id = resolve_voice(service.engine, body.voice, text, ssml=body.ssml is not None)
     options = SynthesisOptions(
         speed=body.speed,
         sample_rate=body.sample_rate,

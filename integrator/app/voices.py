@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from integrator.config import ServerConfig
 from tts_engine.engine import Engine
 from tts_engine.errors import UnknownVoiceError
+from tts_engine.text import main_language
 
 OPENAI_VOICES = (
     "alloy",
@@ -24,35 +23,22 @@ OPENAI_VOICES = (
     "cedar",
 )
 OPENAI_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15", "voxflow")
-_TAG = re.compile(r"<[^>]*>")
 
 
-def language_of(text: str) -> str:
-    """``zh`` when Han characters carry the text (a few English words inside stay zh), else ``en``."""
-    text = _TAG.sub(" ", text)
-    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
-    return "zh" if han >= max(1, latin // 4) else "en"
-
-
-def default_voice(engine: Engine, text: str) -> str:
-    defaults = engine.default_voices
-    voice = defaults.get(language_of(text)) or next(iter(defaults.values()), None)
-    if voice is None:
-        raise UnknownVoiceError("(none given and engine.default_voice is empty)", engine.registry.ids())
-    return voice
-
-
-def resolve_voice(engine: Engine, voice: str | None, text: str) -> str:
-    """A voice id the engine knows (raises UnknownVoiceError listing them)."""
-    voice_id = voice or default_voice(engine, text)
+def resolve_voice(engine: Engine, voice: str | None, text: str, *, ssml: bool | None = None) -> str:
+    """A voice id the engine knows (raises UnknownVoiceError listing them); none named: the
+    engine's choice for the language of ``text`` (read as SSML as ``ssml`` says)."""
+    voice_id = voice or engine.default_voice(text, ssml=ssml)
     engine.registry.info(voice_id)
     return voice_id
 
 
-def resolve_openai_voice(engine: Engine, config: ServerConfig, voice: str, model: str, text: str) -> str:
+def resolve_openai_voice(
+    engine: Engine, config: ServerConfig, voice: str, model: str, text: str, *, ssml: bool | None = None
+) -> str:
     """``voice`` as an OpenAI name or one of our ids; a ``model`` that is one of our ids picks the voice
-    behind an OpenAI name (for clients that hard-code ``voice="alloy"``)."""
+    behind an OpenAI name (for clients that hard-code ``voice="alloy"``). Otherwise the name maps by
+    the language of ``text`` (``server.openai_voices``), and unmapped, to the engine's own choice."""
     ids = engine.registry.ids()
     if voice in ids:
         return voice
@@ -60,8 +46,8 @@ def resolve_openai_voice(engine: Engine, config: ServerConfig, voice: str, model
         raise UnknownVoiceError(voice, [*ids, *OPENAI_VOICES])
     if model in ids:
         return model
-    mapped = config.openai_voices.get(voice.lower(), {}).get(language_of(text))
-    return mapped or default_voice(engine, text)
+    mapped = config.openai_voices.get(voice.lower(), {}).get(main_language(text, ssml=ssml))
+    return mapped or engine.default_voice(text, ssml=ssml)
 
 
 def check_config(engine: Engine, config: ServerConfig) -> None:

@@ -10,6 +10,8 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(str(resources.files("integrator").joinpath("static")))
+# Swagger UI's script and stylesheet for /docs (from fastapi-offline): public, like the page's own.
+DOCS_ASSETS = "/static/docs"
 router = APIRouter(include_in_schema=False)
 
 

@@ -20,20 +20,31 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 
+from integrator.stream_protocol import (
+    Append,
+    Cancel,
+    Done,
+    Error,
+    Flush,
+    Ping,
+    Pong,
+    Progress,
+    Start,
+    Synthesize,
+    client_message,
+)
 from tts_engine.audio.codecs import output_rate
 from tts_engine.errors import EmptyTextError, TextTooLongError, TTSError
 from tts_engine.types import SynthesisOptions
 
 from .admission import Busy, Slot
-from .errors import describe_validation
+from .errors import SYNTHESIS_FAILED, describe_validation
 from .sentences import SentenceBuffer
-from .state import Service, service_of
+from .state import SpeechService, service_of
 from .synthesis import AudioStream
 from .voices import resolve_voice
-from .ws_protocol import Append, Cancel, Flush, Ping, Synthesize, client_message
 
 ROUTE = "/v1/tts/stream"
-SYNTHESIS_FAILED = "synthesis_failed"
 router = APIRouter()
 log = logging.getLogger("voxflow.server")
 
@@ -45,7 +56,7 @@ async def tts_stream(websocket: WebSocket) -> None:
 
 
 @dataclass(eq=False)
-class Job:
+class StreamTask:
     """One ``synthesize`` request, from the queue to its ``done`` or ``error``."""
 
     request: Synthesize
@@ -102,12 +113,12 @@ class Job:
 class Session:
     """One connection: a reader answering every message at once, a worker running requests in turn."""
 
-    def __init__(self, websocket: WebSocket, service: Service) -> None:
+    def __init__(self, websocket: WebSocket, service: SpeechService) -> None:
         self.ws = websocket
         self.service = service
         self.config = service.settings.server
-        self.queue: deque[Job] = deque()
-        self.active: Job | None = None
+        self.queue: deque[StreamTask] = deque()
+        self.active: StreamTask | None = None
         self.wake = asyncio.Event()
         self.send_lock = asyncio.Lock()
         self.gone = False
@@ -142,11 +153,11 @@ class Session:
             self.gone = True
             return False
 
-    async def _error(self, request_id: str | None, code: str, message: str, **extra: Any) -> bool:
-        body: dict[str, Any] = {"type": "error", "code": code, "message": message}
-        if request_id is not None:
-            body["request_id"] = request_id
-        return await self._send({**body, **extra})
+    async def _error(
+        self, request_id: str | None, code: str, message: str, retry_after_s: float | None = None
+    ) -> bool:
+        error = Error(code=code, message=message, request_id=request_id, retry_after_s=retry_after_s)
+        return await self._send(error.wire())
 
     def _count(self, outcome: str) -> None:
         self.service.metrics.requests.labels(ROUTE, outcome).inc()
@@ -187,7 +198,7 @@ class Session:
             await self._error(request_id, "invalid_message", words)
             return
         if isinstance(message, Ping):
-            await self._send({"type": "pong"} if message.id is None else {"type": "pong", "id": message.id})
+            await self._send(Pong(id=message.id).wire())
         elif isinstance(message, Synthesize):
             await self._enqueue(message)
         else:
@@ -209,13 +220,13 @@ class Session:
             )
             self._count("too_many_requests")
             return
-        job = Job(message, request_id, time.perf_counter())
+        job = StreamTask(message, request_id, time.perf_counter())
         if message.incremental and message.text:
             job.add_text(message.text)
         self.queue.append(job)
         self.wake.set()
 
-    def _find(self, request_id: str) -> Job | None:
+    def _find(self, request_id: str) -> StreamTask | None:
         if self.active is not None and self.active.request_id == request_id:
             return self.active
         return next((job for job in self.queue if job.request_id == request_id), None)
@@ -232,9 +243,7 @@ class Session:
                 job.stop()  # the worker answers done with cancelled: true
             else:
                 self.queue.remove(job)
-                await self._send(
-                    {"type": "done", "request_id": job.request_id, "duration_ms": 0.0, "cancelled": True}
-                )
+                await self._send(Done(request_id=job.request_id, duration_ms=0.0, cancelled=True).wire())
                 self._count("cancelled")
             return
         if not job.request.incremental:
@@ -260,15 +269,15 @@ class Session:
             return
         job.add_text(message.text)
 
-    async def _finish(self, job: Job, duration_ms: float) -> str:
+    async def _finish(self, job: StreamTask, duration_ms: float) -> str:
         """Send the request's closing message; returns the outcome to count."""
         if job.failure is not None:
             sent = await self._error(job.request_id, *job.failure)
             outcome = job.failure[0]
         else:
             cancelled = job.cancel.is_set()
-            done = {"type": "done", "request_id": job.request_id, "duration_ms": round(duration_ms, 1)}
-            sent = await self._send({**done, "cancelled": cancelled})
+            done = Done(request_id=job.request_id, duration_ms=round(duration_ms, 1), cancelled=cancelled)
+            sent = await self._send(done.wire())
             outcome = "cancelled" if cancelled else "done"
         return outcome if sent else "disconnected"
 
@@ -285,7 +294,7 @@ class Session:
             finally:
                 self.active = None
 
-    async def _run(self, job: Job) -> None:
+    async def _run(self, job: StreamTask) -> None:
         service, engine, request = self.service, self.service.engine, job.request
         slot: Slot | None = None
         stream: AudioStream | None = None
@@ -309,14 +318,14 @@ class Session:
                     return
                 if not job.backlog:
                     raise EmptyTextError("the request was flushed without any text to speak")
-                voice_id = resolve_voice(engine, request.voice, " ".join(job.backlog))
+                voice_id = resolve_voice(engine, request.voice, " ".join(job.backlog), ssml=False)
                 plan = None
                 rate = output_rate(
                     request.format, request.sample_rate, engine.registry.info(voice_id).sample_rate
                 )
             else:
                 content = request.text if request.text is not None else request.ssml or ""
-                voice_id = resolve_voice(engine, request.voice, content)
+                voice_id = resolve_voice(engine, request.voice, content, ssml=options.ssml)
                 plan = await service.prepare(content, voice_id, request.format, options)
                 rate = plan.sample_rate
             if not job.cancel.is_set():
@@ -338,28 +347,20 @@ class Session:
             else:
                 job.attach(stream)
             stream.start()
-            start = {
-                "type": "start",
-                "request_id": job.request_id,
-                "sample_rate": rate,
-                "format": request.format,
-                "voice": voice_id,
-            }
-            sent = await self._send(start)
+            start = Start(request_id=job.request_id, sample_rate=rate, format=request.format, voice=voice_id)
+            sent = await self._send(start.wire())
             async for frame in stream:
                 if not sent:
                     job.stop()
                     break
                 if frame.new_sentence and frame.chunk is not None:
-                    sent = await self._send(
-                        {
-                            "type": "progress",
-                            "request_id": job.request_id,
-                            "sentence": frame.sentence,
-                            "text": frame.sentence_text,
-                            "offset_ms": round(frame.sentence_start_ms, 1),
-                        }
+                    progress = Progress(
+                        request_id=job.request_id,
+                        sentence=frame.sentence,
+                        text=frame.sentence_text,
+                        offset_ms=round(frame.sentence_start_ms, 1),
                     )
+                    sent = await self._send(progress.wire())
                 if frame.data and sent:
                     sent = await self._send(frame.data)
             outcome = await self._finish(job, stream.audio_ms)

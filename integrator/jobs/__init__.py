@@ -3,7 +3,8 @@ an audio cache, sinks that deliver once, and APScheduler schedules.
 
 Modules: job (types), models and store (the database), abc (interfaces), broker (Huey),
 runner (one job), workers (hosting, upkeep, shutdown), cache, artifacts, sinks, retry,
-schedules, service (facade), api (REST), cli (`voxflow jobs`, `voxflow worker`), metrics.
+schedules, service (facade), metrics. Their REST routes: integrator/app/job_routes.py; their
+commands (`voxflow jobs`, `voxflow worker`): integrator/jobs_cli.py.
 
 Names below are imported lazily so `voxflow say` does not pay for the job stack.
 """
@@ -17,7 +18,6 @@ _EXPORTS = {
     "Job": "job", "JobSpec": "job", "JobStatus": "job", "Priority": "job",
     "JobStore": "store", "JobService": "service", "JobRunner": "runner",
     "WorkerHandle": "workers", "start_embedded_workers": "workers", "run_worker": "workers",
-    "install": "api", "router": "api", "actions": "schedules",
 }
 __all__ = sorted(_EXPORTS)
 

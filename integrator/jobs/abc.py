@@ -3,7 +3,7 @@
 * ``Broker`` carries job ids to workers (Huey on SQLite, Redis or memory: broker.py).
 * ``Sink`` delivers a finished artifact somewhere (file, memory; later Feishu, chat, callbacks: sinks.py).
 * ``AudioCache`` keeps encoded audio by normalized request (diskcache or memory: cache.py).
-* ``FeedPublisher`` lets listeners hear a job while it is synthesized (connectors/feed.py).
+* ``FeedPublisher`` lets listeners hear a job while it is synthesized (connectors/feeds/).
 """
 
 from __future__ import annotations
@@ -111,8 +111,12 @@ class AudioCache(abc.ABC):
         """Copy the entry for ``key`` to ``dest``; False on a miss."""
 
     @abc.abstractmethod
-    def put_from(self, key: str, src: Path) -> None:
-        """Store the file ``src`` under ``key``."""
+    def put_from(self, key: str, src: Path, duration_ms: float | None = None) -> None:
+        """Store the file ``src`` under ``key``, with the length of its audio."""
+
+    @abc.abstractmethod
+    def duration(self, key: str) -> float | None:
+        """The length stored with ``key``'s entry, or None (no entry, or stored without one)."""
 
     @abc.abstractmethod
     def __len__(self) -> int: ...

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from .job import Artifact
 from .store import JobStore
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,19 @@ def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file's contents, read in blocks."""
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def audio_duration_ms(artifact: Artifact | None, path: Path) -> float:
+    """The length of the audio at ``path`` in ms: counted at synthesis and carried by its
+    ``artifact``. Files of artifacts made before the length was recorded are decoded here."""
+    if artifact is not None and artifact.duration_ms is not None:
+        return artifact.duration_ms
+    import av  # only for artifacts from older versions
+
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        samples = sum(frame.samples for frame in container.decode(stream))
+        return round(1000.0 * samples / (stream.codec_context.sample_rate or 1), 1)
 
 
 def expire_artifacts(store: JobStore, artifacts: ArtifactStore, before: datetime) -> int:

@@ -63,9 +63,17 @@ class DiskAudioCache(AudioCache):
             shutil.copyfileobj(handle, out)
         return True
 
-    def put_from(self, key: str, src: Path) -> None:
+    def put_from(self, key: str, src: Path, duration_ms: float | None = None) -> None:
         with open(src, "rb") as f:
-            self._cache.set(key, f, read=True)
+            self._cache.set(key, f, read=True, tag=duration_ms)  # the tag travels with the entry
+
+    def duration(self, key: str) -> float | None:
+        found = self._cache.get(key, read=True, tag=True)
+        if not isinstance(found, tuple) or found[0] is None:
+            return None
+        handle, tag = found
+        handle.close()
+        return float(tag) if isinstance(tag, int | float) else None
 
     def __len__(self) -> int:
         return len(self._cache)
@@ -83,6 +91,7 @@ class MemoryAudioCache(AudioCache):
     def __init__(self, max_mb: float) -> None:
         self._limit = int(max_mb * MB)
         self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._durations: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def get_to(self, key: str, dest: Path) -> bool:
@@ -94,13 +103,21 @@ class MemoryAudioCache(AudioCache):
         dest.write_bytes(data)
         return True
 
-    def put_from(self, key: str, src: Path) -> None:
+    def put_from(self, key: str, src: Path, duration_ms: float | None = None) -> None:
         data = src.read_bytes()
         with self._lock:
             self._items[key] = data
+            if duration_ms is None:
+                self._durations.pop(key, None)
+            else:
+                self._durations[key] = duration_ms
             self._items.move_to_end(key)
             while self._items and sum(map(len, self._items.values())) > self._limit:
                 self._items.popitem(last=False)
+
+    def duration(self, key: str) -> float | None:
+        with self._lock:
+            return self._durations.get(key) if key in self._items else None
 
     def __len__(self) -> int:
         return len(self._items)

@@ -19,7 +19,7 @@ assert set(FORMATS) == set(get_args(Format)), "jobs.Format is out of step with t
 # Artifacts of other job kinds (an audiobook's M4B) that are no engine stream format.
 OTHER_MEDIA_TYPES = {"m4b": "audio/mp4"}
 SPEECH = "speech"
-# Live feed channels (connectors/feed.py): what may follow /v1/feeds/ in a URL.
+# Live feed channels (connectors/feeds/): what may follow /v1/feeds/ in a URL.
 CHANNEL_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
@@ -62,7 +62,7 @@ class JobSpec(BaseModel):
 
     ``kind`` "speech" synthesizes ``texts``; another kind (``audiobook``) is a registered handler
     (integrator/jobs/kinds.py) that reads its ``args`` instead. ``feed`` names a live channel whose
-    listeners hear the job while it is synthesized (connectors/feed.py).
+    listeners hear the job while it is synthesized (connectors/feeds/).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -115,6 +115,9 @@ class Artifact:
     sample_rate: int
     cache_hit: bool = False
     expired: bool = False
+    # Counted at synthesis (samples / rate), so no sink decodes the file again to learn it;
+    # None only for artifacts made before it was recorded.
+    duration_ms: float | None = None
 
     @property
     def media_type(self) -> str:
@@ -124,6 +127,7 @@ class Artifact:
         return {
             "name": self.name, "format": self.format, "bytes": self.bytes, "sha256": self.sha256,
             "sample_rate": self.sample_rate, "cache_hit": self.cache_hit, "expired": self.expired,
+            "duration_ms": self.duration_ms,
         }
 
     @classmethod

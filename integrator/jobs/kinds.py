@@ -1,17 +1,16 @@
 """Job kinds besides speech: a registered handler runs the job from its ``args`` (an audiobook batch).
 
 The runner claims, leases, retries and publishes such a job like any other; only the making of
-its artifact differs. Kinds are registered by name with a ``"module:attribute"`` reference, so
-their modules load only in processes that check or run such a job.
+its artifact differs. Connectors contribute kinds (integrator.plugins); a process holds them in
+a mapping, name -> kind, that it passes to its JobService and JobRunner.
 """
 
 from __future__ import annotations
 
 import abc
 import logging
-import pkgutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ class KindResult:
     path: Path
     format: str
     sample_rate: int
+    duration_ms: float
 
 
 class JobKind(abc.ABC):
@@ -65,39 +65,20 @@ class InvalidKindArgs(ValueError):
         self.field = field
 
 
-_KINDS: dict[str, JobKind | str] = {"audiobook": "connectors.audiobook.job:AudiobookKind"}
-_lock = threading.Lock()
-
-
-def register_kind(name: str, kind: JobKind | str) -> None:
-    """``kind``: an instance, or ``"module:Class"`` built on first use."""
-    with _lock:
-        _KINDS[name] = kind
-
-
-def kind_names() -> list[str]:
-    return sorted(_KINDS)
-
-
-def get_kind(name: str) -> JobKind:
+def get_kind(kinds: Mapping[str, JobKind], name: str) -> JobKind:
     """The handler of kind ``name``; LookupError when none is registered."""
-    with _lock:
-        entry = _KINDS.get(name)
-        if entry is None:
-            raise LookupError(f"unknown job kind {name!r}; known: speech, {', '.join(sorted(_KINDS))}")
-        if isinstance(entry, str):
-            factory = pkgutil.resolve_name(entry)
-            entry = _KINDS[name] = factory()
-        assert isinstance(entry, JobKind)
-        return entry
+    kind = kinds.get(name)
+    if kind is None:
+        raise LookupError(f"unknown job kind {name!r}; known: {', '.join([SPEECH, *sorted(kinds)])}")
+    return kind
 
 
-def describe(job: Job) -> dict[str, Any]:
+def describe(job: Job, kinds: Mapping[str, JobKind]) -> dict[str, Any]:
     """The job as the API shows it, with its kind's own detail (an audiobook's chapters) when it has any."""
     view = job.as_dict()
     if job.spec.kind != SPEECH:
         try:
-            detail = get_kind(job.spec.kind).describe(job)
+            detail = get_kind(kinds, job.spec.kind).describe(job)
         except Exception:  # the detail is a courtesy: the job itself must still be readable
             log.exception("cannot describe job %s of kind %s", job.id, job.spec.kind)
             detail = None

@@ -11,20 +11,17 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import socket
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
 
 from integrator.config import JobsConfig
-from integrator.runtime import default_voice_for
 from tts_engine.audio.codecs import open_encoder, seal_file
 from tts_engine.engine import Engine, Plan
 from tts_engine.errors import SynthesisCancelled, TTSError
@@ -34,65 +31,14 @@ from .abc import AudioCache, Broker, DeliveryRejected, FeedPublisher, FeedWriter
 from .artifacts import ArtifactStore, file_sha256
 from .cache import cache_key
 from .job import SPEECH, Artifact, Job, JobStatus
-from .kinds import KindRun, get_kind
+from .kinds import JobKind, KindRun, get_kind
 from .metrics import CACHE_HITS, CACHE_MISSES, CHARACTERS, JOBS_FINISHED, QUEUE_WAIT
 from .retry import RetryPolicy
+from .runs import LocalRuns, Run, StopReason, worker_name
 from .sinks import deliver_once
 from .store import JobStore, utcnow
 
 log = logging.getLogger(__name__)
-
-
-class StopReason(StrEnum):
-    CANCEL = "cancel"  # the job was cancelled: it ends cancelled
-    TIMEOUT = "timeout"  # it ran past its time limit: a failed attempt
-    SHUTDOWN = "shutdown"  # this worker is stopping: the job goes back to the queue
-    LOST = "lost"  # the lease is no longer ours: stop and write nothing
-
-
-@dataclass
-class _Run:
-    job_id: str
-    cancel: threading.Event
-    reason: StopReason | None = None
-
-    def stop(self, reason: StopReason) -> None:
-        if self.reason is None:
-            self.reason = reason
-        self.cancel.set()
-
-
-class LocalRuns:
-    """The jobs running in this process, so a cancel from the API in the same process acts at once
-    instead of at the worker's next heartbeat."""
-
-    def __init__(self) -> None:
-        self._runs: dict[str, _Run] = {}
-        self._lock = threading.Lock()
-
-    def add(self, run: _Run) -> None:
-        with self._lock:
-            self._runs[run.job_id] = run
-
-    def discard(self, run: _Run) -> None:
-        with self._lock:
-            if self._runs.get(run.job_id) is run:
-                del self._runs[run.job_id]
-
-    def cancel(self, job_id: str) -> bool:
-        with self._lock:
-            run = self._runs.get(job_id)
-        if run is None:
-            return False
-        run.stop(StopReason.CANCEL)
-        return True
-
-
-LOCAL_RUNS = LocalRuns()
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class JobRunner:
@@ -108,9 +54,10 @@ class JobRunner:
         *,
         cache: AudioCache | None = None,
         sinks: Mapping[str, Sink] | None = None,
-        runs: LocalRuns = LOCAL_RUNS,
+        runs: LocalRuns | None = None,
         progress_interval: float = 0.5,
         feeds: FeedPublisher | None = None,
+        kinds: Mapping[str, JobKind] | None = None,
     ) -> None:
         self.store = store
         self.broker = broker
@@ -119,12 +66,13 @@ class JobRunner:
         self.cfg = cfg
         self.cache = cache
         self.sinks = dict(sinks or {})
-        self.runs = runs
+        self.runs = runs if runs is not None else LocalRuns()
         self.feeds = feeds
+        self.kinds = dict(kinds or {})
         self.policy = RetryPolicy(cfg.retry_base_seconds, cfg.retry_max_seconds)
         self.progress_interval = progress_interval
         self.draining = threading.Event()
-        self._mine: dict[str, _Run] = {}  # by lease token
+        self._mine: dict[str, Run] = {}  # by lease token
         self._active = 0  # calls in progress, claimed or about to claim
         self._idle = threading.Condition()
 
@@ -151,7 +99,7 @@ class JobRunner:
             return  # finished, cancelled, running elsewhere, or a duplicate message
         if job.enqueued_at is not None and job.started_at is not None:
             QUEUE_WAIT.observe(max(0.0, (job.started_at - job.enqueued_at).total_seconds()))
-        run = _Run(job_id, threading.Event())
+        run = Run(job_id, threading.Event())
         with self._idle:
             self._mine[token] = run
             if self.draining.is_set():  # stop_all() ran between our check and the claim
@@ -202,12 +150,13 @@ class JobRunner:
             self._enqueue(job_id, job.priority)
 
     # -- one attempt ------------------------------------------------------
-    def _attempt(self, job: Job, token: str, run: _Run) -> None:
+    def _attempt(self, job: Job, token: str, run: Run) -> None:
         try:
-            path = self._produce(job, token, run)
+            path, artifact = self._produce(job, token, run)
             if run.cancel.is_set():
                 raise SynthesisCancelled("stopped before delivery")
-            self._deliver(job, path)
+            # Sinks get the job with the artifact just made (length, media type, bytes, sha256).
+            self._deliver(replace(job, artifact=artifact), path)
             if self.store.succeed(job.id, token):
                 JOBS_FINISHED.labels("succeeded").inc()
         except SynthesisCancelled:
@@ -222,7 +171,7 @@ class JobRunner:
             log.warning("job %s attempt %d failed: %s: %s", job.id, job.attempts, type(exc).__name__, exc)
             self._retry_later(job, token, type(exc).__name__, str(exc) or type(exc).__name__)
 
-    def _stopped(self, job: Job, token: str, run: _Run) -> None:
+    def _stopped(self, job: Job, token: str, run: Run) -> None:
         reason = run.reason
         if reason is StopReason.CANCEL:
             if self.store.finish_cancelled(job.id, token):
@@ -268,7 +217,7 @@ class JobRunner:
             self.store.mark_enqueue_failed(job_id)
 
     # -- lease, cancel, timeout -------------------------------------------
-    def _heartbeat(self, job: Job, token: str, run: _Run, done: threading.Event) -> None:
+    def _heartbeat(self, job: Job, token: str, run: Run, done: threading.Event) -> None:
         limit = job.spec.timeout_seconds or self.cfg.timeout_seconds
         deadline = time.monotonic() + limit
         interval = self.cfg.heartbeat_seconds
@@ -287,16 +236,16 @@ class JobRunner:
                 run.stop(StopReason.CANCEL)
 
     # -- audio ------------------------------------------------------------
-    def _produce(self, job: Job, token: str, run: _Run) -> Path:
+    def _produce(self, job: Job, token: str, run: Run) -> tuple[Path, Artifact]:
         spec = job.spec
         done = job.artifact
         if done is not None and not done.expired:
             path = self.artifacts.path(job.id, done.format)
             if path.is_file() and path.stat().st_size == done.bytes:
-                return path  # an earlier attempt got this far before it died
+                return path, done  # an earlier attempt got this far before it died
         if spec.kind != SPEECH:
             return self._produce_kind(job, token, run)
-        voice = spec.voice or default_voice_for(self.engine, spec.texts[0])
+        voice = spec.voice or self.engine.default_voice(spec.texts[0], ssml=spec.ssml)
         options = SynthesisOptions(
             speed=spec.speed, sample_rate=spec.sample_rate, ssml=spec.ssml, cancel=run.cancel
         )
@@ -304,27 +253,29 @@ class JobRunner:
         key = cache_key(plans, spec.format, engine_tag=f"lufs={getattr(self.engine, 'target_lufs', '')}")
         with self.artifacts.writing(job.id) as tmp:
             # Listeners of a feed hear the synthesis itself: a cached copy would give them nothing.
-            hit = self._cache_get(key, tmp) if spec.feed is None else False
-            if not hit:
+            duration_ms = self._cache_get(key, tmp) if spec.feed is None else None
+            hit = duration_ms is not None
+            if duration_ms is None:
                 total = sum(p.characters for p in plans)
                 feed = self._open_feed(job, plans)
                 with open(tmp, "wb") as out:
                     progress = self._progress(job.id, token, plans, total)
-                    self._render(plans, spec.format, out, progress, feed)
+                    duration_ms = self._render(plans, spec.format, out, progress, feed)
                 CHARACTERS.inc(total)
-                self._cache_put(key, tmp)
+                self._cache_put(key, tmp, duration_ms)
         path = self.artifacts.publish(tmp, job.id, spec.format)
         artifact = Artifact(
             name=path.name, format=spec.format, bytes=path.stat().st_size, sha256=file_sha256(path),
-            sample_rate=plans[0].sample_rate, cache_hit=hit,
+            sample_rate=plans[0].sample_rate, cache_hit=hit, duration_ms=duration_ms,
         )
         self.store.set_artifact(job.id, token, artifact)
-        return path
+        return path, artifact
 
     def _render(
         self, plans: list[Plan], fmt: str, out: BinaryIO, on_sentence: Callable[[], None],
         feed: FeedWriter | None = None,
-    ) -> None:
+    ) -> float:
+        """Encode the plans into ``out``; returns the audio's length in milliseconds (samples / rate)."""
         # One encoder across the job's texts: they become one stream, one file.
         encoder = open_encoder(fmt, plans[0].sample_rate)
         samples = 0
@@ -360,6 +311,7 @@ class JobRunner:
             feed.end(1000.0 * samples / encoder.sample_rate)
         out.write(encoder.finish())
         seal_file(out, fmt, encoder.sample_rate, samples)
+        return round(1000.0 * samples / encoder.sample_rate, 1)
 
     def _open_feed(self, job: Job, plans: list[Plan]) -> FeedWriter | None:
         if job.spec.feed is None or self.feeds is None:
@@ -371,9 +323,9 @@ class JobRunner:
             log.exception("job %s: feed %s unavailable; no one hears it live", job.id, job.spec.feed)
             return None
 
-    def _produce_kind(self, job: Job, token: str, run: _Run) -> Path:
+    def _produce_kind(self, job: Job, token: str, run: Run) -> tuple[Path, Artifact]:
         """A job of a registered kind (an audiobook): its handler makes the file that becomes the artifact."""
-        kind = get_kind(job.spec.kind)
+        kind = get_kind(self.kinds, job.spec.kind)
         state = {"written": 0.0}
 
         def report(progress: float, characters: int) -> None:
@@ -392,10 +344,10 @@ class JobRunner:
         path = self.artifacts.publish(tmp, job.id, result.format)
         artifact = Artifact(
             name=path.name, format=result.format, bytes=path.stat().st_size, sha256=file_sha256(path),
-            sample_rate=result.sample_rate,
+            sample_rate=result.sample_rate, duration_ms=result.duration_ms,
         )
         self.store.set_artifact(job.id, token, artifact)
-        return path
+        return path, artifact
 
     def _progress(self, job_id: str, token: str, plans: list[Plan], characters: int) -> Callable[[], None]:
         total = max(1, sum(p.sentences for p in plans))
@@ -412,22 +364,26 @@ class JobRunner:
 
         return on_sentence
 
-    def _cache_get(self, key: str, dest: Path) -> bool:
+    def _cache_get(self, key: str, dest: Path) -> float | None:
+        """The cached audio copied to ``dest`` and its length in ms; None on a miss (an entry kept
+        without its length is a miss too: the artifact must carry it)."""
         if self.cache is None:
-            return False
+            return None
         try:
-            hit = self.cache.get_to(key, dest)
+            duration_ms = self.cache.duration(key)
+            if duration_ms is not None and not self.cache.get_to(key, dest):
+                duration_ms = None
         except Exception:
             log.exception("audio cache read failed; synthesizing")
-            hit = False
-        (CACHE_HITS if hit else CACHE_MISSES).inc()
-        return hit
+            duration_ms = None
+        (CACHE_HITS if duration_ms is not None else CACHE_MISSES).inc()
+        return duration_ms
 
-    def _cache_put(self, key: str, src: Path) -> None:
+    def _cache_put(self, key: str, src: Path, duration_ms: float) -> None:
         if self.cache is None:
             return
         try:
-            self.cache.put_from(key, src)
+            self.cache.put_from(key, src, duration_ms)
         except Exception:
             log.exception("audio cache write failed")  # the job still has its artifact
 

@@ -1,8 +1,9 @@
 """Scheduled actions (connector polls, nightly batches) with APScheduler 3 and a persistent job store.
 
 ``jobs.schedules`` in config.yaml lists ``{id, cron | interval_seconds, action, args}``. ``action``
-is a name registered in :data:`actions` (called as ``fn(context, **args)``) or a dotted callable
-(``pkg.module:function`` or ``pkg.module.function``, called as ``fn(**args)``).
+is a name in the process's :class:`ActionRegistry` (``jobs.submit`` and connectors' actions,
+called as ``fn(context, **args)``) or a dotted callable (``pkg.module:function`` or
+``pkg.module.function``, called as ``fn(**args)``).
 
 Schedules live in the job database (table ``voxflow_schedules``), so a restart keeps each
 one's next run time; with ``coalesce`` and ``misfire_grace_time`` runs missed while the
@@ -14,11 +15,13 @@ from __future__ import annotations
 
 import logging
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor as Pool
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.executors.pool import BasePoolExecutor
+from apscheduler.job import Job as ScheduledRun
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -44,10 +47,10 @@ class ActionContext:
 
 
 class ActionRegistry:
-    """Named actions schedules can run; connectors register theirs at import."""
+    """Named actions schedules can run (``jobs.submit`` and what connectors contribute)."""
 
-    def __init__(self) -> None:
-        self._actions: dict[str, Callable[..., Any]] = {}
+    def __init__(self, named: Mapping[str, Callable[..., Any]] | None = None) -> None:
+        self._actions: dict[str, Callable[..., Any]] = dict(named or {})
 
     def register(self, name: str) -> Callable[[F], F]:
         def decorator(fn: F) -> F:
@@ -77,21 +80,47 @@ class ActionRegistry:
         return target, False
 
 
-actions = ActionRegistry()
-# The Schedules running in this process (at most one): the context and registry actions run with.
-_running: tuple[ActionContext, ActionRegistry] | None = None
-
-
 def run_action(action: str, args: dict[str, Any]) -> Any:
-    """The function every stored schedule calls (a module-level name, so the job store can pickle it)."""
-    if _running is None:
-        raise RuntimeError(f"action {action!r} ran with no schedules started in this process")
-    context, registry = _running
-    fn, registered = registry.resolve(action)
-    return fn(context, **args) if registered else fn(**args)
+    """The function every stored schedule names (a module-level name, so the job store can pickle
+    it). :class:`_ActionExecutor` runs the action with its process's context instead."""
+    raise RuntimeError(f"action {action!r} ran outside the Schedules that own it")
 
 
-@actions.register("jobs.submit")
+class _BoundRun:
+    """A stored schedule run, calling its action with this process's context (APScheduler's
+    ``run_job`` reads func, args, kwargs and the rest from it)."""
+
+    def __init__(self, job: ScheduledRun, func: Callable[[], Any]) -> None:
+        self._job = job
+        self.func = func
+        self.args: tuple[Any, ...] = ()
+        self.kwargs: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._job, name)
+
+    def __str__(self) -> str:
+        return str(self._job)
+
+
+class _ActionExecutor(BasePoolExecutor):
+    """APScheduler's thread pool executor, running stored runs with one Schedules' context and
+    registry: no module global says which Schedules a stored run belongs to."""
+
+    def __init__(self, context: ActionContext, registry: ActionRegistry, workers: int = 4) -> None:
+        super().__init__(Pool(workers))
+        self.context = context
+        self.registry = registry
+
+    def call(self, action: str, args: dict[str, Any]) -> Any:
+        fn, registered = self.registry.resolve(action)
+        return fn(self.context, **args) if registered else fn(**args)
+
+    def _do_submit_job(self, job: ScheduledRun, run_times: list[Any]) -> None:
+        action, args = job.args
+        super()._do_submit_job(_BoundRun(job, lambda: self.call(action, args)), run_times)
+
+
 def submit_job(ctx: ActionContext, **spec: Any) -> str:
     """Queue a job from a schedule's args (a JobSpec; source defaults to "schedule", priority to batch)."""
     data = {"source": "schedule", "priority": Priority.BATCH, **spec}
@@ -107,21 +136,21 @@ def trigger_for(schedule: ScheduleConfig) -> BaseTrigger:
 
 
 class Schedules:
-    def __init__(self, settings: Settings, jobs: JobService, registry: ActionRegistry = actions) -> None:
+    def __init__(
+        self, settings: Settings, jobs: JobService, registry: ActionRegistry | None = None
+    ) -> None:
         self.settings = settings
         self.jobs = jobs
-        self.registry = registry
+        self.registry = registry if registry is not None else ActionRegistry({"jobs.submit": submit_job})
         self.scheduler: BackgroundScheduler | None = None
 
     def start(self) -> None:
-        global _running
         cfg = self.settings.jobs
         for s in cfg.schedules:
             self.registry.resolve(s.action)  # an unknown action fails at start-up, not at 2 am
-        _running = (ActionContext(self.settings, self.jobs), self.registry)
         scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=self.jobs.store.engine, tablename=TABLE)},
-            executors={"default": ThreadPoolExecutor(4)},
+            executors={"default": _ActionExecutor(ActionContext(self.settings, self.jobs), self.registry)},
             job_defaults={
                 "coalesce": True, "misfire_grace_time": cfg.misfire_grace_seconds, "max_instances": 1,
             },
@@ -151,8 +180,6 @@ class Schedules:
         return {job.id: job.next_run_time for job in self.scheduler.get_jobs()}
 
     def stop(self) -> None:
-        global _running
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
-        _running = None

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from integrator.config import JobsConfig, Settings
 
 from .abc import Broker
 from .broker import make_broker
+from .database import default_url
 from .job import SPEECH, Job, JobSpec, JobStatus
-from .kinds import InvalidKindArgs, get_kind
-from .runner import LOCAL_RUNS, LocalRuns
-from .store import JobStore, default_url
+from .kinds import InvalidKindArgs, JobKind, get_kind
+from .runs import LocalRuns
+from .store import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ class JobService:
         data_dir: Path,
         voices: Collection[str] | None = None,
         sinks: Collection[str] | None = None,
-        runs: LocalRuns = LOCAL_RUNS,
+        kinds: Mapping[str, JobKind] | None = None,
+        runs: LocalRuns | None = None,
     ) -> None:
         self.store = store
         self.broker = broker
@@ -64,16 +66,24 @@ class JobService:
         self.data_dir = data_dir
         self.voices = set(voices) if voices is not None else None
         self.sinks = set(sinks) if sinks is not None else set(cfg.sinks)
-        self.runs = runs
+        self.kinds = dict(kinds or {})
+        # Jobs running in this process: share one with the JobRunner so a cancel acts at once.
+        self.runs = runs if runs is not None else LocalRuns()
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, voices: Collection[str] | None = None, backend: str | None = None
+        cls,
+        settings: Settings,
+        *,
+        voices: Collection[str] | None = None,
+        backend: str | None = None,
+        kinds: Mapping[str, JobKind] | None = None,
+        runs: LocalRuns | None = None,
     ) -> JobService:
         cfg = settings.jobs
         store = JobStore(cfg.database_url or default_url(settings.data_dir))
         broker = make_broker(cfg, settings.data_dir, backend=backend)
-        return cls(store, broker, cfg, data_dir=settings.data_dir, voices=voices)
+        return cls(store, broker, cfg, data_dir=settings.data_dir, voices=voices, kinds=kinds, runs=runs)
 
     @property
     def artifacts_dir(self) -> Path:
@@ -95,7 +105,7 @@ class JobService:
                 raise InvalidJob(f"sinks[{i}].name", f"unknown sink {sink.name!r}; known sinks: {known}")
         if spec.kind != SPEECH:
             try:
-                get_kind(spec.kind).check(spec)
+                get_kind(self.kinds, spec.kind).check(spec)
             except LookupError as exc:
                 raise InvalidJob("kind", str(exc)) from None
             except InvalidKindArgs as exc:
@@ -123,6 +133,10 @@ class JobService:
         if job is None:
             raise JobNotFound(job_id)
         return job
+
+    def by_key(self, idempotency_key: str) -> Job | None:
+        """The job submitted with this idempotency key, if there is one (a look, not a reservation)."""
+        return self.store.by_key(idempotency_key)
 
     def page(
         self, *, status: JobStatus | None = None, source: str | None = None, limit: int = 50,

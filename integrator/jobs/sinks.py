@@ -1,7 +1,7 @@
 """Sinks deliver finished artifacts; the delivery table makes each (job, sink) happen once.
 
 Configured by name in ``jobs.sinks`` ({name: {type: ..., ...}}); a job names the sinks it
-wants. Connectors add sink types with :func:`register_sink_type`.
+wants. ``file`` and ``memory`` are built in; connectors add sink types (integrator.plugins).
 """
 
 from __future__ import annotations
@@ -19,12 +19,6 @@ from .job import Job
 from .store import JobStore
 
 SinkFactory = Callable[[str, dict[str, Any]], Sink]
-_SINK_TYPES: dict[str, SinkFactory] = {}
-
-
-def register_sink_type(type_name: str, factory: SinkFactory) -> None:
-    """Make ``{type: type_name, ...}`` in ``jobs.sinks`` build a sink with ``factory(name, options)``."""
-    _SINK_TYPES[type_name] = factory
 
 
 class FileSink(Sink):
@@ -70,27 +64,26 @@ class MemorySink(Sink):
         return Receipt(self.key, f"{self.key}#{n}", {"bytes": artifact.stat().st_size})
 
 
-def _callback_sink(name: str, options: dict[str, Any]) -> Sink:
-    # Imported when first built: httpx and the connector stay out of processes that never call back.
-    from connectors.callback import callback_sink
-
-    return callback_sink(name, options)
-
-
-register_sink_type("file", lambda name, opts: FileSink(name, Path(opts["directory"])))
-register_sink_type("memory", lambda name, opts: MemorySink(name))
-register_sink_type("callback", _callback_sink)
+def builtin_sink_types() -> dict[str, SinkFactory]:
+    return {
+        "file": lambda name, opts: FileSink(name, Path(opts["directory"])),
+        "memory": lambda name, opts: MemorySink(name),
+    }
 
 
-def build_sinks(config: Mapping[str, Mapping[str, Any]]) -> dict[str, Sink]:
-    """Sinks from ``jobs.sinks``; an unknown type or a missing option fails here, at start-up."""
+def build_sinks(
+    config: Mapping[str, Mapping[str, Any]], types: Mapping[str, SinkFactory] | None = None
+) -> dict[str, Sink]:
+    """Sinks from ``jobs.sinks`` with the built-in types and ``types`` (connectors' own); an unknown
+    type or a missing option fails here, at start-up."""
+    known_types = {**builtin_sink_types(), **(types or {})}
     sinks: dict[str, Sink] = {}
     for name, options in config.items():
         opts = dict(options)
         kind = opts.pop("type", None)
-        factory = _SINK_TYPES.get(str(kind))
+        factory = known_types.get(str(kind))
         if factory is None:
-            known = ", ".join(sorted(_SINK_TYPES))
+            known = ", ".join(sorted(known_types))
             raise ValueError(f"jobs.sinks.{name}: unknown type {kind!r}; known: {known}")
         try:
             sinks[name] = factory(name, opts)

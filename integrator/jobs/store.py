@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy import case as sql_case
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .database import make_engine
 from .job import TERMINAL, Artifact, Delivery, Job, JobSpec, JobStatus, new_job_id
 from .models import Base, DeliveryRow, JobRow
 
@@ -34,29 +35,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def default_url(data_dir: Path) -> str:
-    return f"sqlite:///{(data_dir / 'voxflow.db').resolve()}"
-
-
-def make_engine(url: str) -> Engine:
-    """A SQLAlchemy engine; SQLite files get WAL, a generous busy timeout and NORMAL sync."""
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-        cur = dbapi_conn.cursor()
-        # WAL lets readers (SSE, listings) run beside the one writer; NORMAL is durable under WAL
-        # except for the last commits on power loss, which the lease/sweeper recovery covers.
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.close()
-
-    return engine
-
-
 class JobStore:
     """Jobs and deliveries in any SQLAlchemy database (SQLite by default, PostgreSQL by URL)."""
 
@@ -67,6 +45,14 @@ class JobStore:
         self.engine = make_engine(url)
         Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def where(self) -> str:
+        """The database for people to read: a SQLite file's path, else the URL without its password."""
+        url = self.engine.url
+        if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
+            return str(Path(str(url.database)).resolve())
+        return url.render_as_string(hide_password=True)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -106,6 +92,11 @@ class JobStore:
                 return None
             found = self._deliveries(s, job_id) if deliveries else ()
             return _job(row, found)
+
+    def by_key(self, idempotency_key: str) -> Job | None:
+        with self._tx() as s:
+            row = s.scalar(select(JobRow).where(JobRow.idempotency_key == idempotency_key))
+            return _job(row) if row is not None else None
 
     def find(
         self, *, status: JobStatus | None = None, source: str | None = None,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import FrameType
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -18,10 +19,11 @@ from .abc import AudioCache, Broker, Consumers, FeedPublisher, Sink
 from .artifacts import ArtifactStore, expire_artifacts
 from .cache import DiskAudioCache
 from .job import JobStatus
+from .kinds import JobKind
 from .runner import JobRunner, StopReason
-from .schedules import Schedules
+from .schedules import ActionRegistry, Schedules, submit_job
 from .service import JobService
-from .sinks import build_sinks
+from .sinks import SinkFactory, build_sinks
 from .store import JobStore, utcnow
 
 log = logging.getLogger(__name__)
@@ -114,10 +116,16 @@ class WorkerHandle:
         cache: AudioCache | None = None,
         sinks: dict[str, Sink] | None = None,
         feeds: FeedPublisher | None = None,
+        sink_types: Mapping[str, SinkFactory] | None = None,
+        kinds: Mapping[str, JobKind] | None = None,
+        actions: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
+        """``sink_types``, ``kinds``, ``actions`` and ``feeds``: what the process's connectors
+        contribute (integrator.services.Services.worker_handle passes them)."""
         cfg = settings.jobs
         self.settings = settings
-        self.service = service or JobService.from_settings(settings, voices=engine.registry.ids())
+        voices = engine.registry.ids()
+        self.service = service or JobService.from_settings(settings, voices=voices, kinds=kinds)
         self._owns_service = service is None
         self.artifacts = ArtifactStore(self.service.artifacts_dir)
         if cache is None and cfg.cache_max_mb > 0:
@@ -125,13 +133,14 @@ class WorkerHandle:
         self.cache = cache
         self.runner = JobRunner(
             self.service.store, self.service.broker, engine, self.artifacts, cfg, cache=cache,
-            sinks=sinks if sinks is not None else build_sinks(cfg.sinks),
-            feeds=feeds if feeds is not None else _feeds(settings),
+            sinks=sinks if sinks is not None else build_sinks(cfg.sinks, sink_types),
+            feeds=feeds, runs=self.service.runs, kinds=kinds,
         )
         self.workers = workers
         self.consumers: Consumers | None = None
         self.maintenance = Maintenance(self.service.store, self.service.broker, self.artifacts, settings)
-        self.schedules = Schedules(settings, self.service) if run_schedules else None
+        registry = ActionRegistry({"jobs.submit": submit_job, **(actions or {})})
+        self.schedules = Schedules(settings, self.service, registry) if run_schedules else None
         self._stopped = False
 
     def start(self) -> WorkerHandle:
@@ -178,16 +187,17 @@ class WorkerHandle:
 
 
 def start_embedded_workers(settings: Settings, engine: Engine, *, workers: int | None = None) -> WorkerHandle:
-    """Start the job consumers (``jobs.workers`` threads), upkeep and schedules inside this process.
+    """Start the job consumers (``jobs.workers`` threads), upkeep and schedules inside this process,
+    with no connector's sinks or kinds (`voxflow serve` uses Services.worker_handle).
 
-    For `voxflow serve`: call at start-up, and ``handle.stop(timeout)`` at shutdown.
+    Call at start-up, and ``handle.stop(timeout)`` at shutdown.
     """
     n = settings.jobs.workers if workers is None else workers
     return WorkerHandle(settings, engine, workers=n, run_schedules=True).start()
 
 
-def run_worker(settings: Settings, engine: Engine, workers: int) -> bool:
-    """`voxflow worker`: consumers and upkeep until SIGTERM or SIGINT, then a graceful stop."""
+def run_worker(handle: WorkerHandle) -> bool:
+    """`voxflow worker`: ``handle`` (not started) consumes until SIGTERM or SIGINT, then stops gracefully."""
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -197,17 +207,10 @@ def run_worker(settings: Settings, engine: Engine, workers: int) -> bool:
     # Before the consumers start: a SIGTERM just after a job was claimed must hand it back too.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    handle = WorkerHandle(settings, engine, workers=workers, run_schedules=False).start()
+    handle.start()
     while not stop.wait(0.5):
         pass
     return handle.stop()
-
-
-def _feeds(settings: Settings) -> FeedPublisher:
-    # The live feeds connector: in-process for embedded workers, Redis pub/sub across machines.
-    from connectors.feed import publisher_for
-
-    return publisher_for(settings)
 
 
 def _soon() -> datetime:

@@ -16,8 +16,10 @@ from typing import Any
 import httpx
 
 from connectors import signing
-from integrator.config import Settings, install_connectors
+from integrator.config import Settings, validate_settings
 from integrator.jobs.workers import WorkerHandle
+from integrator.plugins import discover, sections_of
+from integrator.services import compose
 from tests.integrator.servekit import Running, running_server, tone_engine, tone_voices
 from tts_engine.engine import Engine
 
@@ -110,9 +112,7 @@ def make_settings(**sections: Any) -> Settings:
     }
     for key, value in sections.items():
         data[key] = {**data[key], **value} if isinstance(data.get(key), dict) else value
-    settings = Settings.model_validate(data)
-    install_connectors(settings)  # as load_settings does: the callback sink, the current settings
-    return settings
+    return validate_settings(data, sections_of(discover()))  # each section by its own model
 
 
 @dataclass
@@ -151,12 +151,14 @@ class Stack:
 def stack(settings: Settings, slow_delay_s: float = 0.05) -> Iterator[Stack]:
     voices = tone_voices(slow_delay_s)
     engine = tone_engine(voices)
-    with running_server(settings, engine, voices) as running:
-        workers = WorkerHandle(settings, engine, workers=1, run_schedules=False).start()
+    services = compose(settings)  # one for the app and its workers, as `voxflow serve` does
+    with running_server(settings, engine, voices, services=services) as running:
+        workers = services.worker_handle(engine, workers=1, run_schedules=False).start()
         try:
             yield Stack(running, settings, workers)
         finally:
             workers.stop(2.0)
+            services.close()
 
 
 def signed_post(

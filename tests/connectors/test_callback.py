@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import socket
 from typing import Any
 
@@ -55,6 +56,31 @@ def test_a_callback_that_fails_twice_then_succeeds_is_delivered_with_a_working_a
     assert abs(duration_s(audio.content) * 1000 - body["duration_ms"]) < 1
     forged = httpx.get(body["audio_url"].replace("sig=", "sig=0"))
     assert forged.status_code == 401 and "signed link" in forged.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("hook", "path"), [("dynamic", "/media-link"), ("inline", "/inline")])
+def test_a_callback_announces_the_media_type_and_sha256_of_the_audio_the_receiver_gets(
+    hooked: Stack, receiver: Receiver, hook: str, path: str
+) -> None:
+    """The receiver checks its download against the callback: by link (mp3) or inline (opus)."""
+    before = len(receiver.at(path))
+    payload: dict[str, Any] = {"text": "Checksums for the receiver."}
+    if hook == "dynamic":
+        payload = {"message": {"id": "media-1", "body": payload["text"]}, "reply_to": receiver.on(path, 200)}
+    with hooked.client(key=None) as public:
+        job_id = signed_post(public, hook, payload, OTHER).json()["job_id"]
+    assert hooked.wait(job_id)["status"] == "succeeded"
+    body = _verify(receiver.wait_for(path, before + 1)[-1], OTHER)
+    if "audio_url" in body:
+        download = httpx.get(body["audio_url"])
+        assert download.status_code == 200
+        data, served_as = download.content, download.headers["content-type"].split(";")[0]
+    else:
+        data, served_as = base64.b64decode(body["audio"]["data"]), None
+    assert body["sha256"] == hashlib.sha256(data).hexdigest() and body["bytes"] == len(data)
+    expected = {"mp3": "audio/mpeg", "opus": "audio/ogg"}[body["format"]]
+    assert body["media_type"] == expected and served_as in (None, expected)
+    assert probe(data)["codec"] == {"mp3": "mp3", "opus": "opus"}[body["format"]]
 
 
 def test_a_callback_that_always_fails_marks_the_delivery_failed_after_n_attempts(

@@ -18,8 +18,9 @@ import uvicorn
 
 from integrator.app import create_app
 from integrator.app.server import bind, uvicorn_config
-from integrator.app.state import Service
+from integrator.app.state import SpeechService
 from integrator.config import Settings
+from integrator.services import Services
 from tts_engine.backend import Backend
 from tts_engine.engine import Engine
 from tts_engine.registry import VoiceRegistry
@@ -63,7 +64,7 @@ def tone_settings(**server: Any) -> Settings:
 class Running:
     url: str
     ws_url: str
-    service: Service
+    service: SpeechService
     voices: dict[str, ToneBackend]
 
     @property
@@ -78,9 +79,10 @@ def running_server(
     voices: dict[str, ToneBackend] | None = None,
     *,
     wait_ready: bool = True,
+    services: Services | None = None,
 ) -> Iterator[Running]:
     """uvicorn on a free loopback port, configured exactly as ``voxflow serve`` configures it."""
-    app = create_app(settings, engine)
+    app = create_app(settings, engine, services)
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn_config(app, settings, host="127.0.0.1", port=port, log_level="warning"))

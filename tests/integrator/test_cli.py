@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from integrator.cli import app
+from integrator.cli import cli_app
+
+app = cli_app()  # the command with the installed connectors
 
 runner = CliRunner()
 TEXT = "会议定于2026年11月21日下午3:30举行。The launch is next week."

@@ -8,7 +8,9 @@ import pytest
 import soundfile as sf
 from typer.testing import CliRunner
 
-from integrator.cli import app
+from integrator.cli import cli_app
+
+app = cli_app()
 from tts_engine.prosody.measure import Heard, hear
 
 runner = CliRunner()

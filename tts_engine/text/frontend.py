@@ -1,13 +1,16 @@
 """The text front-end: raw text or SSML in, speakable pieces out.
 
 Order matters: markup (SSML, inline pinyin) first, then the user's lexicon, then language
-detection, then per-language normalization, and splitting last so pieces never cut a number.
+detection (acronyms inside Chinese stay with the Chinese voice), then per-language
+normalization, and splitting last so pieces never cut a number.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 from tts_engine.errors import EmptyTextError, InvalidOptionError, TextTooLongError
-from tts_engine.text import langid, normalize, split
+from tts_engine.text import acronyms, langid, normalize, split
 from tts_engine.text.atoms import Atom, Stream, from_text, rewrite
 from tts_engine.text.chars import script_lang
 from tts_engine.text.lexicon import Lexicon
@@ -61,9 +64,7 @@ def analyze(
         raise InvalidOptionError("first_piece_chars and max_piece_chars must be at least 1")
     if max_chars is not None and len(text) > max_chars:
         raise TextTooLongError(len(text), max_chars)
-    if ssml is None:
-        ssml = text.lstrip().startswith("<speak")
-    if ssml:
+    if is_ssml(text, ssml):
         doc = parse_ssml(text)
         stream, default = doc.stream, doc.lang or default_lang
     else:
@@ -71,11 +72,39 @@ def analyze(
     if lexicon:
         stream = _apply_lexicon(stream, lexicon)
     _assign_languages(stream, default)
+    stream = acronyms.read_in_chinese(stream)
     stream = normalize.normalize(stream)
     pieces = split.split(stream, first_piece_chars, max_piece_chars)
     if all(p.is_silence for p in pieces):
         raise EmptyTextError("the text has nothing to speak: it is empty or only punctuation and symbols")
     return pieces
+
+
+def is_ssml(text: str, ssml: bool | None = None) -> bool:
+    """Whether ``text`` is read as SSML: as ``ssml`` says, or (``None``) when it starts with ``<speak``."""
+    return text.lstrip().startswith("<speak") if ssml is None else ssml
+
+
+def main_language(text: str, *, ssml: bool | None = None, default_lang: str = "zh") -> str:
+    """The language a request is mostly in, which picks its voice when it names none.
+
+    Han carries a text: it is ``zh`` when its Han letters number at least a quarter of its Latin
+    ones (a Chinese sentence keeps its English product names), else the script most used (Latin:
+    ``en``). SSML is judged by what it speaks, not by its markup; text without letters by the
+    language the front-end reads it in (``<speak xml:lang>``, else ``default_lang``).
+    Raises SSMLError for bad SSML, as :func:`analyze` would.
+    """
+    if is_ssml(text, ssml):
+        doc = parse_ssml(text)
+        spoken = "".join(item.text for item in doc.stream if isinstance(item, Atom))
+        default_lang = doc.lang or default_lang
+    else:
+        spoken = text
+    letters = Counter(lang for lang in langid.labels(spoken) if lang is not None)
+    han = letters.pop("zh", 0)
+    if han and han >= letters.get("en", 0) // 4:
+        return "zh"
+    return letters.most_common(1)[0][0] if letters else default_lang
 
 
 def warm_up() -> None:

@@ -100,6 +100,10 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self._pinyin) + len(self._subs)
 
+    def pinyin(self, word: str) -> tuple[str | None, ...] | None:
+        """The pinyin entry for exactly ``word``, or None."""
+        return self._pinyin.get(word)
+
     def matches(self, text: str) -> list[LexiconMatch]:
         """Non-overlapping entries found in ``text``, left to right, the longest at each position."""
         if self._pattern is None:

@@ -21,6 +21,10 @@ class Piece:
     sentence share it. ``display`` is the original text of the piece for
     progress reports and captions. ``tone`` is what SSML asks of its delivery
     (``<mstts:express-as>``, ``<prosody pitch range volume>``), None for nothing.
+    ``whole_chars`` is the length of the sentence (its
+    run in this language) the piece was cut from, 0 when the piece is all of it: a
+    model whose speaking style follows the utterance's length (Kokoro) takes the
+    style of the whole sentence for each of its parts.
     """
 
     text: str
@@ -31,6 +35,7 @@ class Piece:
     pinyin: dict[int, str] = field(default_factory=dict)
     display: str = ""
     tone: Tone | None = None
+    whole_chars: int = 0
 
     def __post_init__(self) -> None:
         if not self.display:

@@ -1,7 +1,9 @@
-"""Pinyin overrides: syllable validation, inline ``字[zi4]`` markup and homophone fallbacks.
+"""Pinyin overrides: syllable validation, inline markup and homophone fallbacks.
 
 Overrides are tone-numbered syllables such as ``chong2``: lower case, ``ü`` written ``v``,
-neutral tone ``5``. Backends that cannot take pinyin speak a homophone instead.
+neutral tone ``5``; tone marks (``chóng``) are accepted and converted. Inline markup puts
+them after the Han characters they read: ``重[chong2]新``, ``重(chóng)新`` or a run of
+numbered syllables, ``你好ni3 hao3``. Backends that cannot take pinyin speak a homophone instead.
 """
 
 from __future__ import annotations
@@ -12,10 +14,16 @@ from functools import cache
 from tts_engine.errors import InvalidOptionError
 from tts_engine.text.chars import is_han
 from tts_engine.text.piece import Piece
+from tts_engine.text.words import jieba
 
 _SYLLABLE = re.compile(r"([a-z]+)(\d)")
-_INLINE = re.compile(r"\[([^\[\]\n]*)\]")
-_TOKEN = re.compile(r"[A-Za-zÜü:]+\d?")
+_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_INLINE = re.compile(
+    r"\[(?P<bracket>[^\[\]\n]*)\]"  # 重[chong2]新, 重[chóng]新
+    r"|[(（](?P<paren>[^()（）\n]*)[)）]"  # 重(chóng)新, 重（chong2）新
+    rf"|(?P<run>[a-z{_MARKS}ü]+[1-5](?: ?[a-zü]+[1-5])*)(?![A-Za-z0-9])"  # 你好ni3 hao3
+)
+_TOKEN = re.compile(rf"[A-Za-zÜü:'’{_MARKS}{_MARKS.upper()}]+\d?")
 _COMMON = 200  # jieba frequency above which a character counts as common
 
 
@@ -30,9 +38,19 @@ def syllables() -> frozenset[str]:
     return frozenset(b for b in bases if b.isascii() and b.isalpha())
 
 
+def _has_marks(text: str) -> bool:
+    return any(ch in _MARKS for ch in text.lower())
+
+
 def normalize_syllable(syllable: str) -> str:
-    """``Lü4`` → ``lv4``; raises InvalidOptionError naming a syllable that is not pinyin."""
-    s = syllable.strip().lower().replace("u:", "v").replace("ü", "v")
+    """``Lü4`` → ``lv4``, ``chóng`` → ``chong2``; raises InvalidOptionError naming a syllable
+    that is not pinyin."""
+    s = syllable.strip().lower()
+    if _has_marks(s) and not s[-1:].isdigit():
+        from pypinyin.contrib.tone_convert import to_tone3
+
+        s = str(to_tone3(s, v_to_u=False, neutral_tone_with_five=True))
+    s = s.replace("u:", "v").replace("ü", "v")
     m = _SYLLABLE.fullmatch(s)
     if not m:
         raise InvalidOptionError(
@@ -48,9 +66,32 @@ def normalize_syllable(syllable: str) -> str:
     return base + tone
 
 
+def _split_marked(word: str) -> list[str] | None:
+    """A tone-marked word written as one (``yīnyuè``) cut into syllables (``yin1``, ``yue4``):
+    the cut with the fewest syllables, each a Mandarin syllable holding at most one mark."""
+    from pypinyin.contrib.tone_convert import to_normal
+
+    plain = str(to_normal(word.lower(), v_to_u=False)).replace("ü", "v")
+    if len(plain) != len(word):
+        return None
+    best: dict[int, list[str]] = {0: []}
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            piece = word[start:end]
+            if start in best and plain[start:end] in syllables() and sum(map(_has_marks, piece)) <= 1:
+                if end not in best or len(best[start]) + 1 < len(best[end]):
+                    best[end] = [*best[start], piece]
+    return best.get(len(word))
+
+
 def parse_syllables(text: str) -> tuple[str, ...]:
-    """Space- or comma-separated syllables, validated and normalized."""
-    return tuple(normalize_syllable(s) for s in text.replace(",", " ").split())
+    """Space- or comma-separated syllables, validated and normalized; a tone-marked word may
+    hold several (``yīnyuè``)."""
+    out: list[str] = []
+    for token in re.sub(r"[,'’]", " ", text).split():
+        parts = _split_marked(token) if _has_marks(token) and not token[-1].isdigit() else None
+        out += [normalize_syllable(p) for p in (parts if parts and len(parts) > 1 else [token])]
+    return tuple(out)
 
 
 def han_count(text: str) -> int:
@@ -67,31 +108,54 @@ def spread(word: str, syllables: tuple[str, ...]) -> tuple[str | None, ...]:
     return tuple(next(it) if is_han(ch) else None for ch in word)
 
 
-def parse_inline(text: str) -> list[tuple[str, tuple[str | None, ...]]]:
-    """Split ``重[chong2]新`` markup into segments: (text, per-character pinyin or ``()``).
+def _markup(m: re.Match[str]) -> tuple[str, ...] | None:
+    """The syllables a match of _INLINE gives, or None when it is ordinary text.
 
-    ``[...]`` counts as markup only after a Han character and when it holds pinyin-like tokens,
-    so footnotes such as ``[1]`` or ``see [ref]`` stay text. A bracket that covers more
-    syllables than Han characters precede it, or names a bad syllable, raises InvalidOptionError.
+    Brackets hold pinyin when they hold pinyin-like tokens with a tone, or only real syllables
+    (``[test]`` and footnotes ``[1]`` stay text). Parentheses need tone marks, or numbered
+    syllables only, since ``(v2)`` or ``(AI)`` are text. A run is numbered syllables only.
+    Raises InvalidOptionError for markup naming a bad syllable.
+    """
+    kind = m.lastgroup
+    content = m.group(kind or 0)
+    tokens = content.replace(",", " ").split() if kind != "run" else re.findall(r"[a-zü]+\d", content)
+    if not tokens or not all(_TOKEN.fullmatch(t) for t in tokens):
+        return None
+    toned = [t for t in tokens if t[-1].isdigit() or _has_marks(t)]
+    if _has_marks(content):  # written with tone marks, where a syllable without one is neutral
+        content = " ".join(t if t in toned else t + "5" for t in tokens)
+    if kind == "bracket":
+        if not toned and not all(t.lower().replace("ü", "v") in syllables() for t in tokens):
+            return None  # an English word in brackets, not forgotten tones
+        return parse_syllables(content)
+    if kind == "paren" and _has_marks(content):
+        return parse_syllables(content)
+    try:
+        return parse_syllables(" ".join(tokens)) if len(toned) == len(tokens) else None
+    except InvalidOptionError:
+        return None  # (v2), (mp3), a model number after Chinese: text
+
+
+def parse_inline(text: str) -> list[tuple[str, tuple[str | None, ...]]]:
+    """Split inline pinyin markup into segments: (text, per-character pinyin or ``()``).
+
+    Markup counts only right after a Han character; its syllables read the Han characters
+    just before it (``你好ni3 hao3``: 你 ni3, 好 hao3). Markup with more syllables than Han
+    characters precede it, or naming a bad syllable, raises InvalidOptionError.
     """
     out: list[tuple[str, tuple[str | None, ...]]] = []
     pos = 0
     for m in _INLINE.finditer(text):
-        tokens = m.group(1).split()
-        if not tokens or not all(_TOKEN.fullmatch(t) for t in tokens):
-            continue
         start = m.start()
-        if start == 0 or not is_han(text[start - 1]):
+        if start == 0 or start < pos or not is_han(text[start - 1]):
             continue
-        if not any(t[-1].isdigit() for t in tokens) and not all(
-            t.lower().replace("ü", "v") in syllables() for t in tokens
-        ):
-            continue  # an English word in brackets, not forgotten tones
-        syl = parse_syllables(m.group(1))
+        syl = _markup(m)
+        if syl is None:
+            continue
         first = start - len(syl)
         if first < pos or not all(is_han(ch) for ch in text[first:start]):
             raise InvalidOptionError(
-                f"pinyin [{m.group(1)}] has {len(syl)} syllables but fewer Han characters precede it"
+                f"pinyin {m.group()!r} has {len(syl)} syllables but fewer Han characters precede it"
             )
         if first > pos:
             out.append((text[pos:first], ()))
@@ -117,11 +181,9 @@ def _homophones() -> dict[str, tuple[str, ...]]:
     reading backends usually but not always pick; then rare characters. jieba's frequency of the
     character as a word ranks each tier.
     """
-    import jieba
     from pypinyin.pinyin_dict import pinyin_dict
 
-    jieba.initialize()
-    freq = jieba.dt.FREQ
+    freq = jieba().dt.FREQ
     ranked: dict[str, list[tuple[int, int, str]]] = {}
     tone3 = cache(_tone3)
     for cp, readings in pinyin_dict.items():

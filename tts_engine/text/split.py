@@ -1,8 +1,10 @@
 """Cutting the normalized atom stream into pieces: sentences, then clauses, then words.
 
 A piece never mixes languages or speaking rates and is never cut inside an atom, so numbers
-and pinyin-overridden words stay whole. The first piece of the input is kept short so the
-first audio comes fast.
+and pinyin-overridden words stay whole. A model speaks a sentence best in one call, so pieces
+are whole sentences up to the longest the model takes; only the first sentence is cut, at a
+clause boundary, so the first audio comes fast, and a clause is cut between words only when
+it is longer than the model takes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from tts_engine.text.atoms import Atom, Mark, Stream
 from tts_engine.text.chars import is_speakable
 from tts_engine.text.piece import Piece
+from tts_engine.text.words import jieba
 
 SENTENCE_END = frozenset("。！？!?；;")
 CLAUSE_END = frozenset("，、,：:—…–")
@@ -33,6 +36,8 @@ _LETTERS_PER_SYLLABLE = {"zh": 1, "ja": 1, "ko": 1}
 _DEFAULT_LETTERS = 2
 _WINDOW_ATOMS = 1024  # far more than any piece needs; bounds each cut's work on huge inputs
 _WINDOW_SLACK = 16
+_MIN_SHARE = 0.5  # a clause cut within the budget must leave at least this share of it
+_GROWTH = 2  # a piece may be this many times as long as all said before it (see _Budget)
 
 
 @dataclass
@@ -41,6 +46,7 @@ class _Draft:
     sentence: int
     pause: int = 0
     explicit: bool = False  # pause comes from <break> and wins over the natural one
+    whole: int = 0  # characters of the run it was cut from, when it is only part of one
 
 
 @dataclass
@@ -125,10 +131,8 @@ def _sentences(stream: Stream) -> list[_Sentence]:
 
 
 def _jieba_bounds(text: str) -> frozenset[int]:
-    import jieba
-
     bounds, pos = set(), 0
-    for word in jieba.cut(text):
+    for word in jieba().cut(text):
         pos += len(word)
         bounds.add(pos)
     return frozenset(bounds)
@@ -138,11 +142,21 @@ def _speakable(atom: Atom) -> bool:
     return any(is_speakable(c) for c in atom.text)
 
 
-def _cut_point(atoms: list[Atom], lang: str, limit: int) -> tuple[int, str] | None:
-    """Where to end the next piece: the last clause boundary within ``limit`` characters, else
-    the last word boundary, else the nearest boundary beyond. None when there is none.
+def _cut_point(atoms: list[Atom], lang: str, budget: int, limit: int, whole: bool) -> tuple[int, str] | None:
+    """Where to end the next piece, which should be about ``budget`` long and must stay within
+    ``limit``, the longest the model speaks well. In order of preference:
 
-    Only a window a little past ``limit`` is examined, so cutting a long text stays linear.
+    1. the last clause boundary within ``budget`` that leaves at least _MIN_SHARE of it;
+    2. the first clause boundary beyond it within ``limit`` (or, when ``whole`` says everything
+       left fits the limit, the end: None): a clause is spoken whole, however long;
+    3. any clause boundary within ``budget`` (a short heading before a clause too long to join);
+    4. the last word boundary within ``limit``, for a clause longer than the model takes;
+    5. the nearest word boundary beyond, for a word longer than that.
+    None when there is no boundary at all.
+
+    Cutting inside a clause costs intelligibility (a model reads each piece as a phrase of its
+    own), so it happens only when a clause will not fit the model. Only a window a little past
+    ``limit`` is examined, so cutting a long text stays linear.
     """
     ends, pos = [], 0
     for a in atoms:
@@ -157,7 +171,8 @@ def _cut_point(atoms: list[Atom], lang: str, limit: int) -> tuple[int, str] | No
     speakable_after = [any(_speakable(a) for a in atoms[window:])] * (window + 1)
     for k in range(window - 1, -1, -1):
         speakable_after[k] = speakable_after[k + 1] or _speakable(atoms[k])
-    within: list[tuple[int, str]] = []
+    clauses: list[tuple[int, int]] = []  # (cut before atom k, size of the piece it leaves)
+    forced: list[tuple[int, int]] = []
     seen_speakable = False
     for k in range(1, window + (window < len(atoms))):
         seen_speakable = seen_speakable or _speakable(atoms[k - 1])
@@ -165,34 +180,48 @@ def _cut_point(atoms: list[Atom], lang: str, limit: int) -> tuple[int, str] | No
             continue
         before, after = atoms[k - 1].text, atoms[k].text
         if before and before[-1] in CLAUSE_END and after[:1] not in CLAUSE_END:
-            kind = "clause"
+            # a clause mark costs no speaking time, so "Good morning," fits in 12
+            clauses.append((k, ends[k - 1] - lead - 1))
         elif (before.isspace() or after.isspace() or lang in _SPACELESS or ends[k - 1] in words) and not (
             after[:1] in CLAUSE_END or after[:1] in SENTENCE_END
         ):
-            kind = "forced"
+            forced.append((k, ends[k - 1] - lead))
         else:
             continue
-        # a clause mark costs no speaking time, so "Good morning," fits in 12
-        if ends[k - 1] - lead - (kind == "clause") > limit:
-            return max(within, key=lambda c: (c[1] == "clause", c[0])) if within else (k, kind)
-        within.append((k, kind))
-    return max(within, key=lambda c: (c[1] == "clause", c[0])) if within else None
+        if ends[k - 1] - lead > limit:
+            break
+    full = [k for k, size in clauses if _MIN_SHARE * budget <= size <= budget]
+    if full:
+        return full[-1], "clause"
+    beyond = [k for k, size in clauses if budget < size <= limit]
+    if beyond:
+        return beyond[0], "clause"
+    if whole:
+        return None
+    short = [k for k, size in clauses if size <= budget]
+    if short:
+        return short[-1], "clause"
+    fits = [k for k, size in forced if size <= limit]
+    if fits:
+        return fits[-1], "forced"
+    return (forced[0][0], "forced") if forced else None
 
 
 class _Budget:
-    """How long the next piece may be: ``first``, then ``first`` plus what was already said, up
-    to ``limit`` (12, 24, 48, 80 when every piece fills its budget).
+    """How long the next piece may be: ``first``, then ``first`` plus twice what was already
+    said, up to ``limit`` (12, 36, 108 when every piece fills its budget).
 
-    A piece then plays for about as long as everything before it, so with many streams on one
-    voice (each waiting its turn) its synthesis still ends before the audio ahead of it runs out;
-    budgets that double per piece let a long third piece follow a short first one and stall.
-    Sizes count syllables: a Latin letter is half of one."""
+    A piece then plays for at most about twice as long as everything before it, so its
+    synthesis ends before the audio ahead of it runs out as long as each stream is made at
+    least twice as fast as real time (what the default voices do, and what admission limits
+    keep them at with many streams on one voice). Sizes count syllables: a Latin letter is
+    half of one."""
 
     def __init__(self, first: int, limit: int) -> None:
         self.first, self.limit, self.said = first, limit, 0.0
 
     def next(self, lang: str) -> int:
-        size = min(self.limit, self.first + math.ceil(self.said))
+        size = min(self.limit, self.first + math.ceil(_GROWTH * self.said))
         return size * _letters(lang)
 
     def used(self, atoms: list[Atom], lang: str) -> None:
@@ -204,14 +233,14 @@ def _letters(lang: str) -> int:
 
 
 def _cut(atoms: list[Atom], lang: str, budgets: _Budget) -> list[tuple[list[Atom], str]]:
-    """The atoms as pieces no longer than the growing budget, each with the kind of cut that
-    ends it ("" for the last)."""
+    """The atoms as pieces about as long as the growing budget, cut at clause boundaries where
+    they can be (see _cut_point), each with the kind of cut that ends it ("" for the last)."""
     out: list[tuple[list[Atom], str]] = []
-    budget = budgets.next(lang)
+    budget, limit = budgets.next(lang), budgets.limit * _letters(lang)
     start = 0
     remaining = len("".join(a.text for a in atoms).strip())
     while remaining > budget:
-        point = _cut_point(atoms[start : start + _WINDOW_ATOMS], lang, budget)
+        point = _cut_point(atoms[start : start + _WINDOW_ATOMS], lang, budget, limit, remaining <= limit)
         if point is None:
             break
         k, kind = point
@@ -259,11 +288,14 @@ def _drafts(stream: Stream, first_chars: int, max_chars: int) -> tuple[list[_Dra
         pending: list[Atom] = []  # punctuation waiting for the sentence's first words
         for atoms, brk in _segments(sentence.items):
             if any(is_speakable(c) for a in atoms for c in a.text):
-                for part, kind in _cut(pending + atoms, _voice_of(atoms).lang, budgets):
+                run = pending + atoms
+                parts = _cut(run, _voice_of(atoms).lang, budgets)
+                whole = len("".join(a.text for a in run).strip()) if len(parts) > 1 else 0
+                for part, kind in parts:
                     pause = PAUSE_MS[kind] if kind else 0
                     if not kind and part[-1].text.strip()[-1:] in CLAUSE_END:
                         pause = PAUSE_MS["clause"]
-                    drafts.append(_Draft(part, index, pause))
+                    drafts.append(_Draft(part, index, pause, whole=whole))
                 pending = []
             elif len(drafts) > start:
                 drafts[-1].atoms.extend(atoms)  # trailing punctuation of the sentence
@@ -298,7 +330,10 @@ def _piece(draft: _Draft, sentence: int) -> Piece:
     text = "".join(chars).rstrip()
     display = re.sub(r"\s+", " ", "".join(a.orig for a in draft.atoms))
     voice = _voice_of(draft.atoms)
-    return Piece(text, voice.lang, sentence, draft.pause, voice.rate, pinyin, display, voice.tone)
+    return Piece(
+        text, voice.lang, sentence, draft.pause, voice.rate, pinyin, display,
+        tone=voice.tone, whole_chars=draft.whole,
+    )
 
 
 def split(stream: Stream, first_piece_chars: int = 12, max_piece_chars: int = 80) -> list[Piece]:

@@ -14,11 +14,13 @@ from typer.testing import CliRunner
 
 from connectors.audiobook.batch import Batch, BatchOptions, Progress
 from connectors.audiobook.manifest import Manifest
-from integrator.cli import app
+from integrator.cli import cli_app
 from tests.connectors.audiobook.audiobook_helpers import CHAPTERS, engine, ffprobe, make_epub
 from tests.integrator.servekit import decode, duration_s
 from tts_engine.engine import Engine
 from tts_engine.errors import SynthesisCancelled
+
+app = cli_app()  # the command with the installed connectors
 
 
 def test_an_epub_becomes_chapter_files_an_m4b_with_markers_captions_and_a_playlist(tmp_path: Path) -> None:

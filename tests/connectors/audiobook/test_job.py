@@ -11,7 +11,7 @@ import pytest
 
 from connectors.audiobook.job import batch_action
 from integrator.jobs.schedules import ActionContext
-from integrator.jobs.service import JobService
+from integrator.services import compose
 from tests.connectors.connectors_helpers import Stack, make_settings, stack
 from tests.integrator.servekit import FFPROBE
 
@@ -98,7 +98,8 @@ def test_the_schedule_action_queues_one_batch_per_output(books: Path) -> None:
             ]
         },
     )
-    jobs = JobService.from_settings(settings, backend="memory")  # no workers: the job stays queued
+    services = compose(settings)
+    jobs = services.job_service(backend="memory")  # no workers: the job stays queued
     try:
         ctx = ActionContext(settings, jobs)
         first = batch_action(ctx, **settings.jobs.schedules[0].args)

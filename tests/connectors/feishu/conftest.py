@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from connectors.feishu.fake_server import FakeFeishu
+from connectors.feishu.fake import FakeFeishu
 
 # The test folders are not packages: make the helpers beside this file importable by name.
 sys.path.insert(0, str(Path(__file__).parent))

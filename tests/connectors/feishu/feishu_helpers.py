@@ -10,18 +10,18 @@ from typing import Any
 from connectors.feishu.client import FeishuClient
 from connectors.feishu.config import FeishuConfig
 from connectors.feishu.connector import FeishuConnector
-from connectors.feishu.fake_server import (
+from connectors.feishu.fake import (
     ATTACHMENT,
     NUMBER,
     SINGLE_SELECT,
     TEXT,
     FakeFeishu,
 )
-from connectors.feishu.runtime import current
-from integrator.config import Settings, install_connectors
+from connectors.feishu.plugin import FeishuPlugin
+from integrator.config import validate_settings
 from integrator.jobs.job import Job
-from integrator.jobs.service import JobService
 from integrator.jobs.workers import WorkerHandle
+from integrator.services import compose
 from tts_engine.engine import Engine
 from tts_engine.registry import VoiceRegistry
 from tts_engine.testing import ToneBackend
@@ -83,7 +83,8 @@ class Stack:
     """Settings with the connector enabled for ``feishu``, a job service, workers over ``engine``."""
 
     def __init__(
-        self, feishu: Feishu, data_dir: Path, engine: Engine | None = None, **feishu_cfg: Any
+        self, feishu: Feishu, data_dir: Path, engine: Engine | None = None, *,
+        jobs: dict[str, Any] | None = None, **feishu_cfg: Any,
     ) -> None:
         self.feishu = feishu
         self.engine = engine or tone_engine()
@@ -91,21 +92,24 @@ class Stack:
             "app_secret": feishu.fake.app_secret, "encrypt_key": feishu.fake.encrypt_key,
             "verification_token": feishu.fake.verification_token, **feishu_cfg,
         }
-        self.settings = Settings.model_validate({"data_dir": str(data_dir), "jobs": FAST_JOBS, "feishu": cfg})
-        install_connectors(self.settings)
-        runtime = current()
-        assert runtime is not None and runtime.settings is self.settings
+        data = {"data_dir": str(data_dir), "jobs": FAST_JOBS | (jobs or {}), "feishu": cfg}
+        loaded = validate_settings(data, FeishuPlugin.sections)
+        self.services = compose(loaded)  # the sinks and the poll schedule included
+        self.settings = self.services.settings
+        self.plugin = self.services.connector(FeishuPlugin)
+        runtime = self.plugin.runtime
         self.runtime = runtime
         voices = self.engine.registry.ids()
-        self.service = JobService.from_settings(self.settings, voices=voices, backend="memory")
+        self.service = self.services.job_service(voices=voices, backend="memory")
         # Recorded, not slept: the client must not wait out Feishu's rate-limit windows in tests.
         client = FeishuClient(runtime.cfg, sleep=feishu.sleeps.append)
         runtime.attach(jobs=self.service, connector=FeishuConnector(runtime.cfg, client))
         self.handle: WorkerHandle | None = None
 
     def start(self, workers: int = 2) -> Stack:
-        self.handle = WorkerHandle(self.settings, self.engine, workers=workers, run_schedules=False,
-                                   service=self.service).start()
+        self.handle = self.services.worker_handle(
+            self.engine, workers=workers, run_schedules=False, service=self.service
+        ).start()
         return self
 
     def jobs(self) -> list[Job]:
@@ -125,7 +129,7 @@ class Stack:
             time.sleep(0.05)
 
     def close(self) -> None:
-        self.runtime.stop()
+        self.services.close()
         if self.handle is not None:
             self.handle.stop(2.0)
         self.service.close()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from feishu_helpers import APP, COLUMNS, Feishu
 
-from connectors.feishu import fake_server as fk
+from connectors.feishu import fake as fk
 from connectors.feishu.bitable import Bitable, read_minutes
 from connectors.feishu.client import FeishuError
 

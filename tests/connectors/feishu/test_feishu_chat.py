@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from feishu_helpers import Feishu
 
-from connectors.feishu import audio
-from connectors.feishu import fake_server as fk
+from connectors.feishu import fake as fk
+from connectors.feishu import media
 from connectors.feishu.chat import VoiceMessages, message_uuid
 from connectors.feishu.client import FeishuError
 from tts_engine.audio.codecs import encode_all
@@ -45,7 +45,7 @@ def ffprobe(data: bytes, tmp_path: Path) -> dict[str, object]:
 
 
 def test_voice_message_is_ogg_opus_mono_16k_with_its_duration(mp3: Path, tmp_path: Path) -> None:
-    data, ms = audio.voice_message(mp3)
+    data, ms = media.voice_message(mp3)
     probe = ffprobe(data, tmp_path)
     assert probe["format_name"] == "ogg" and probe["codec_name"] == "opus" and probe["channels"] == 1
     head = data.index(b"OpusHead")
@@ -56,13 +56,13 @@ def test_voice_message_is_ogg_opus_mono_16k_with_its_duration(mp3: Path, tmp_pat
 
 
 def test_duration_is_what_a_decoder_plays(mp3: Path, tmp_path: Path) -> None:
-    assert audio.duration_s(mp3) == pytest.approx(2.5, abs=0.001)  # gapless: priming and padding dropped
+    assert media.duration_s(mp3) == pytest.approx(2.5, abs=0.001)  # gapless: priming and padding dropped
     # ffprobe's container estimate counts whole MP3 frames, padding included
-    assert abs(audio.duration_s(mp3) - ffprobe(mp3.read_bytes(), tmp_path)["duration"]) <= 0.1
+    assert abs(media.duration_s(mp3) - ffprobe(mp3.read_bytes(), tmp_path)["duration"]) <= 0.1
 
 
 def test_post_uploads_the_file_then_sends_an_audio_message(feishu: Feishu, mp3: Path) -> None:
-    data, ms = audio.voice_message(mp3)
+    data, ms = media.voice_message(mp3)
     message_id = VoiceMessages(feishu.client()).post(
         "oc_team", data, ms, "m.opus", message_uuid("job1", "oc_team")
     )
@@ -75,7 +75,7 @@ def test_post_uploads_the_file_then_sends_an_audio_message(feishu: Feishu, mp3: 
 
 
 def test_a_retried_send_posts_once(feishu: Feishu, mp3: Path) -> None:
-    data, ms = audio.voice_message(mp3)
+    data, ms = media.voice_message(mp3)
     voice = VoiceMessages(feishu.client(timeout_s=0.3))
     feishu.fake.faults.inject("im.messages", fk.slow(0.8))  # sent, but the answer comes too late
     uuid = message_uuid("job2", "oc_team")
@@ -86,7 +86,7 @@ def test_a_retried_send_posts_once(feishu: Feishu, mp3: Path) -> None:
 
 def test_a_chat_the_bot_is_not_in_is_a_permanent_error(feishu: Feishu, mp3: Path) -> None:
     feishu.fake.chats.add("oc_known")
-    data, ms = audio.voice_message(mp3)
+    data, ms = media.voice_message(mp3)
     with pytest.raises(FeishuError) as info:
         VoiceMessages(feishu.client()).post("oc_other", data, ms, "m.opus", "u-1")
     assert info.value.code == 230002 and not info.value.retryable

@@ -14,8 +14,10 @@ from typer.testing import CliRunner
 
 from connectors.feishu import routes
 from integrator.app import create_app
-from integrator.cli import app
+from integrator.cli import cli_app
 from integrator.config import load_settings
+
+app = cli_app()  # the command with the installed connectors
 
 WRITES = (
     "records.update",

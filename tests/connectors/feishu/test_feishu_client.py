@@ -10,7 +10,7 @@ from feishu_helpers import APP, Feishu
 from lark_oapi.api.bitable.v1 import GetAppTableRecordRequest
 from pydantic import SecretStr
 
-from connectors.feishu import fake_server as fk
+from connectors.feishu import fake as fk
 from connectors.feishu.client import FeishuClient, FeishuError
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from feishu_helpers import APP, COLUMNS, Feishu, Stack
 
-from connectors.feishu import fake_server as fk
+from connectors.feishu import fake as fk
 from integrator.jobs.job import JobStatus
 
 

@@ -14,9 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from feishu_helpers import APP, Feishu, Stack
 
-from connectors.feishu import fake_server as fk
+from connectors.feishu import fake as fk
 from connectors.feishu import routes
-from connectors.feishu.runtime import poll_action
 from integrator.jobs.job import JobStatus
 from integrator.jobs.schedules import ActionContext
 from tts_engine.engine import Engine
@@ -113,7 +112,7 @@ def test_thirty_records_by_polling_then_events_change_nothing_but_an_edit(
     inject_faults(fake)
 
     stack.start(workers=2)
-    report = poll_action(ActionContext(stack.settings, stack.service))  # what the schedule runs
+    report = stack.plugin.poll_action(ActionContext(stack.settings, stack.service))  # what the schedule runs
     assert report == {"queued": 30, "waiting": 0, "failed": 0}
     jobs = stack.wait_jobs(30)
     assert all(j.status is JobStatus.SUCCEEDED for j in jobs), [(j.id, j.error) for j in jobs if j.error]
@@ -141,7 +140,7 @@ def test_thirty_records_by_polling_then_events_change_nothing_but_an_edit(
 
     # Every event so far (people adding records, our claims, our deliveries), each delivered twice.
     app = FastAPI()
-    routes.install(app, stack.settings)
+    routes.install(app, stack.runtime)
     client = TestClient(app)
     events = fake.take_events()
     assert len(events) >= 90
@@ -173,7 +172,7 @@ def test_thirty_records_by_polling_then_events_change_nothing_but_an_edit(
 
 def test_webhook_verification_signature_and_unhandled_types(stack: Stack, feishu: Feishu) -> None:
     app = FastAPI()
-    routes.install(app, stack.settings)
+    routes.install(app, stack.runtime)
     client = TestClient(app)
     fake = feishu.fake
     headers, body = fake.signed_request(

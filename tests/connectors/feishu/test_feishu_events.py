@@ -19,7 +19,7 @@ from connectors.feishu.events import (
     record_changes,
     wants_audio,
 )
-from connectors.feishu.fake_server import FakeFeishu, encrypt_event
+from connectors.feishu.fake import FakeFeishu, encrypt_event
 from connectors.feishu.store import FeishuStore
 
 KEY, TOKEN = "encrypt-key-1", "verify-token-1"
@@ -166,7 +166,7 @@ def test_which_changes_want_audio(c: RecordChange, wanted: bool) -> None:
 
 
 def test_store_drops_duplicates_and_leases_due_events(tmp_path: Any) -> None:
-    from integrator.jobs.store import make_engine
+    from integrator.jobs.database import make_engine
 
     store = FeishuStore(make_engine(f"sqlite:///{tmp_path}/s.db"))
     assert store.add_event("ev1", {"n": 1}) and store.add_event("ev2", {"n": 2})

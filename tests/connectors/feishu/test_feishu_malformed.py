@@ -11,7 +11,7 @@ import pytest
 from feishu_helpers import APP, Feishu, Stack
 from test_feishu_client import get_record
 
-from connectors.feishu import fake_server as fk
+from connectors.feishu import fake as fk
 from connectors.feishu.bitable import read_minutes
 from connectors.feishu.client import FeishuError
 from connectors.feishu.connector import FeishuConnector

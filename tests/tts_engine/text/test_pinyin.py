@@ -53,6 +53,8 @@ def test_bad_syllables_are_named(bad: str, why: str) -> None:
 
 def test_parse_syllables_and_spread() -> None:
     assert parse_syllables("zhang3 da4") == ("zhang3", "da4")
+    assert parse_syllables("zhǎng dà") == ("zhang3", "da4")
+    assert parse_syllables("lǜshī") == ("lv4", "shi1")
     assert parse_syllables("yin2,hang2") == ("yin2", "hang2")
     assert spread("A股", ("gu3",)) == (None, "gu3")
     with pytest.raises(InvalidOptionError, match="2 Han characters but 1"):
@@ -74,6 +76,25 @@ def test_parse_syllables_and_spread() -> None:
         ("参考[test]", [("参考[test]", ())]),
         ("see [ref1] here", [("see [ref1] here", ())]),
         ("", []),
+        # tone marks, in brackets or parentheses (ASCII or full width)
+        ("重(chóng)新开始", [("重", ("chong2",)), ("新开始", ())]),
+        ("重[chóng]新", [("重", ("chong2",)), ("新", ())]),
+        ("重新（chóng xīn）", [("重新", ("chong2", "xin1"))]),
+        ("音乐(yīnyuè)会", [("音乐", ("yin1", "yue4")), ("会", ())]),
+        ("西安(Xī'ān)", [("西安", ("xi1", "an1"))]),
+        ("他好(hǎo ma)", [("他好", ("hao3", "ma5"))]),
+        ("重(chong2)新", [("重", ("chong2",)), ("新", ())]),
+        # numbered pinyin right after the characters it reads
+        ("你好ni3 hao3，世界", [("你好", ("ni3", "hao3")), ("，世界", ())]),
+        ("说你好ni3hao3", [("说", ()), ("你好", ("ni3", "hao3"))]),
+        ("重chong2新", [("重", ("chong2",)), ("新", ())]),
+        # not markup: parentheses without tones, model numbers, Latin after Latin
+        ("人工智能(AI)", [("人工智能(AI)", ())]),
+        ("新版本(v2)发布", [("新版本(v2)发布", ())]),
+        ("他(经理)说", [("他(经理)说", ())]),
+        ("吗(ma)", [("吗(ma)", ())]),
+        ("型号A4纸", [("型号A4纸", ())]),
+        ("用mp3格式", [("用mp3格式", ())]),
     ],
 )
 def test_parse_inline(text: str, segments: list[tuple[str, tuple[str, ...]]]) -> None:
@@ -87,6 +108,8 @@ def test_parse_inline(text: str, segments: list[tuple[str, tuple[str, ...]]]) ->
         ("重[abc1]新", "'abc1'"),
         ("重[chong2 xin1 kai1]新", "3 syllables"),
         ("a重要[zhong4 yao4 a1]", "3 syllables"),
+        ("重(chóngg)新", "'chóngg'"),
+        ("好ni3 hao3", "2 syllables"),
     ],
 )
 def test_bad_inline_pinyin_is_reported(text: str, message: str) -> None:

@@ -125,26 +125,46 @@ def test_a_word_longer_than_the_limit_is_not_cut() -> None:
     ("text", "first"),
     [
         ("今天天气很好，我们去公园散步吧。", "今天天气很好，"),  # clause boundary within 12
-        ("在二零二六年的第一次全体会议上大家讨论了很多问题。", None),  # a jieba word boundary
         ("Good morning, everyone, and welcome to the meeting of the whole team.", "Good morning, everyone,"),
-        (
-            "Welcome everyone to the quarterly planning meeting of our whole company.",
-            "Welcome everyone to the",
-        ),
         ("短句。", "短句。"),
     ],
 )
-def test_first_piece_is_short(text: str, first: str | None) -> None:
+def test_first_piece_is_a_short_clause(text: str, first: str) -> None:
     ps = pieces(text, first=12)
     head = ps[0].text
     letters = 1 if ps[0].lang == "zh" else 2  # limits count Chinese characters
     assert len(head.rstrip(",，")) <= 12 * letters  # a clause mark takes no time to speak
-    if first:
-        assert head == first
-    assert text.startswith(head)
+    assert head == first
     if len(ps) > 1:
-        assert ps[0].pause_ms == (PAUSE_MS["clause"] if head.endswith((",", "，")) else 0)
+        assert ps[0].pause_ms == PAUSE_MS["clause"]
     assert len(ps) <= 2  # only the first piece is kept short: the rest fits in one
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "在二零二六年的第一次全体会议上大家讨论了很多问题。",
+        "Welcome everyone to the quarterly planning meeting of our whole company.",
+    ],
+)
+def test_a_first_sentence_without_clauses_is_spoken_whole(text: str) -> None:
+    # A model reads each piece as a phrase of its own: cutting between words costs more
+    # intelligibility than a slower first piece.
+    assert texts(pieces(text, first=12)) == [text]
+
+
+def test_a_heading_too_short_to_stand_alone_joins_the_next_clause() -> None:
+    text = "会议通知：定于本周五下午两点召开季度经营分析会，请各部门负责人准时参加。"
+    ps = pieces(text, first=12)
+    assert texts(ps) == ["会议通知：定于本周五下午两点召开季度经营分析会，", "请各部门负责人准时参加。"]
+
+
+def test_a_clause_is_cut_between_words_only_when_the_model_cannot_take_it_whole() -> None:
+    clause = "我们今天下午在第三会议室讨论明年产品发布计划和市场推广预算分配方案以及人员安排"  # 39
+    assert texts(pieces(clause + "。", first=12, limit=80)) == [clause + "。"]
+    ps = pieces(clause + "。", first=12, limit=20)
+    assert len(ps) > 1 and all(len(p.text) <= 20 for p in ps)
+    assert all(p.pause_ms == 0 for p in ps)
 
 
 def test_language_changes_split_pieces_but_not_sentences() -> None:
@@ -248,9 +268,9 @@ def test_cutting_a_huge_clause_less_text_stays_fast() -> None:
 def test_pieces_grow_so_each_is_ready_before_the_last_one_ends() -> None:
     text = "，".join(["我们今天讨论了产品的发布计划"] * 12) + "。"
     sizes = [len(p.text) for p in pieces(text, first=12, limit=80)]
-    assert sizes[0] <= 13
-    assert sizes[1] > sizes[0] and max(sizes) <= 81
-    assert max(sizes[:2]) < max(sizes)
+    assert sizes[0] == 15  # one clause: clauses are never cut while the model can take them
+    assert sizes == sorted(sizes[:-1]) + sizes[-1:] and max(sizes) <= 81
+    assert sizes[0] < max(sizes)
 
 
 @pytest.mark.parametrize(
@@ -263,13 +283,14 @@ def test_pieces_grow_so_each_is_ready_before_the_last_one_ends() -> None:
         "Revenue grew by twelve percent, while costs stayed almost flat. " * 3,
     ],
 )
-def test_no_piece_is_longer_than_the_first_budget_plus_all_said_before_it(text: str) -> None:
-    # Many streams on one voice stay ahead of their listeners only if no piece outgrows the
-    # audio already queued in front of it.
+def test_no_piece_is_longer_than_the_first_budget_plus_twice_all_said_before_it(text: str) -> None:
+    # Many streams on one voice, each made at least twice as fast as real time, stay ahead of
+    # their listeners only if no piece outgrows twice the audio already queued in front of it;
+    # the one exception is a single clause, never cut.
     ps = pieces(text, first=12, limit=80)
     letters = 1 if ps[0].lang == "zh" else 2
     said = 0
     for p in ps:
-        assert len(p.text) <= 12 * letters + said + 1, (p.text, said)
+        one_clause = not re.search(r"[，,、：:]\s*\S", p.text)
+        assert len(p.text) <= 12 * letters + 2 * said + 1 or one_clause, (p.text, said)
         said += len(p.text)
-    assert len(ps[1].text) > len(ps[0].text)

@@ -1,8 +1,13 @@
-"""Messages a client sends on ``/v1/tts/stream`` (JSON text frames, told apart by ``type``)."""
+"""The WebSocket stream protocol: what a client sends on ``/v1/tts/stream`` and what the server
+sends there and on the live feeds (``/v1/feeds/{channel}``): JSON text frames told apart by
+``type``, and binary audio frames between ``start`` and ``done``/``error``.
+
+One definition for both routes: the server's messages are built here (:func:`wire`).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
@@ -67,3 +72,64 @@ class Ping(_Message):
 
 ClientMessage = Annotated[Synthesize | Append | Flush | Cancel | Ping, Field(discriminator="type")]
 client_message: TypeAdapter[Synthesize | Append | Flush | Cancel | Ping] = TypeAdapter(ClientMessage)
+
+
+# -- what the server sends ------------------------------------------------------
+class _ServerMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON object sent (fields left unset are left out)."""
+        return self.model_dump(exclude_none=True)
+
+
+class Start(_ServerMessage):
+    """Audio of ``request_id`` follows, at ``sample_rate`` in ``format``, spoken by ``voice``."""
+
+    type: Literal["start"] = "start"
+    request_id: str
+    sample_rate: int
+    format: str
+    voice: str
+
+
+class Progress(_ServerMessage):
+    """Sentence ``sentence`` (``text``) begins ``offset_ms`` into the request's audio."""
+
+    type: Literal["progress"] = "progress"
+    request_id: str
+    sentence: int
+    text: str
+    offset_ms: float
+
+
+class Done(_ServerMessage):
+    type: Literal["done"] = "done"
+    request_id: str
+    duration_ms: float
+    cancelled: bool = False
+
+
+class Error(_ServerMessage):
+    """A request (or, without ``request_id``, the connection) failed; ``retry_after_s`` when busy."""
+
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+    request_id: str | None = None
+    retry_after_s: float | None = None
+
+
+class Pong(_ServerMessage):
+    type: Literal["pong"] = "pong"
+    id: str | int | None = None
+
+
+class Subscribed(_ServerMessage):
+    """A feed listener is in: messages of ``channel`` follow."""
+
+    type: Literal["subscribed"] = "subscribed"
+    channel: str
+
+
+ENDS = frozenset({"done", "error"})  # the message types that close a request's audio

@@ -17,22 +17,54 @@ from rich.table import Table
 from integrator.cli_support import ConfigOption, fail, settings_or_fail
 
 if TYPE_CHECKING:
-    from .service import JobService
+    from integrator.config import Settings
+    from integrator.jobs.service import JobService
 
 jobs_app = typer.Typer(no_args_is_help=True, help="Durable jobs: list, inspect, retry, cancel.")
 
 
 @contextmanager
-def _service(config: Path | None) -> Iterator[JobService]:
-    from .service import JobError, JobService
+def _service(config: Path | None, *, read_only: bool = False) -> Iterator[JobService]:
+    """The job service on the configured database; one that does not exist is never created here,
+    and the message says where it was looked for. ``read_only`` leaves the queue alone too."""
+    from integrator.jobs.service import JobError, JobService
 
-    service = JobService.from_settings(settings_or_fail(config))
+    settings = settings_or_fail(config)
+    missing = _missing_database(settings, config)
+    if missing is not None:
+        raise _NoDatabase(missing)
+    service = JobService.from_settings(settings, backend="memory" if read_only else None)
     try:
         yield service
     except JobError as exc:
         fail(str(exc), 1)
     finally:
         service.close()
+
+
+class _NoDatabase(Exception):
+    pass
+
+
+def _missing_database(settings: Settings, config: Path | None) -> str | None:
+    """Why there can be no jobs (a SQLite job database that does not exist, and where it would be)."""
+    from sqlalchemy.engine import make_url
+
+    from integrator.config import config_file
+    from integrator.jobs.database import default_url
+
+    url = make_url(settings.jobs.database_url or default_url(settings.data_dir))
+    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return None
+    database = Path(url.database).resolve()
+    if database.is_file():
+        return None
+    source = config_file(config)
+    if source is None:
+        origin = "the default, as no config file was given or found here: pass --config or set VOXFLOW_CONFIG"
+    else:
+        origin = f"from {source}"
+    return f"there is no job database at {database} (data_dir {settings.data_dir}: {origin})"
 
 
 @jobs_app.command("ls")
@@ -43,14 +75,23 @@ def list_jobs(
     config: ConfigOption = None,
 ) -> None:
     """List jobs, newest first."""
-    from .job import JobStatus
+    from integrator.jobs.job import JobStatus
 
     try:
         wanted = JobStatus(status) if status else None
     except ValueError:
         fail(f"unknown status {status!r}; one of {', '.join(s.value for s in JobStatus)}")
-    with _service(config) as service:
-        jobs, _ = service.page(status=wanted, source=source, limit=limit)
+    try:
+        with _service(config, read_only=True) as service:
+            jobs, _ = service.page(status=wanted, source=source, limit=limit)
+            where = service.store.where
+    except _NoDatabase as exc:
+        typer.echo(f"no jobs: {exc}")
+        return
+    if not jobs:
+        kind = " ".join(filter(None, [status, f"from {source}" if source else None]))
+        typer.echo(f"no {kind + ' ' if kind else ''}jobs in {where}")
+        return
     table = Table()
     # Ids are for copying into `voxflow jobs show`: never wrapped.
     table.add_column("id", no_wrap=True, min_width=25)
@@ -65,10 +106,19 @@ def list_jobs(
     Console().print(table)
 
 
+@contextmanager
+def _existing(job_id: str, config: Path | None, *, read_only: bool = False) -> Iterator[JobService]:
+    try:
+        with _service(config, read_only=read_only) as service:
+            yield service
+    except _NoDatabase as exc:
+        fail(f"no job {job_id!r}: {exc}", 1)
+
+
 @jobs_app.command("show")
 def show_job(job_id: str, config: ConfigOption = None) -> None:
     """Everything about one job, as JSON."""
-    with _service(config) as service:
+    with _existing(job_id, config, read_only=True) as service:
         job = service.get(job_id)
     typer.echo(json.dumps(job.as_dict(), indent=2, ensure_ascii=False))
 
@@ -76,7 +126,7 @@ def show_job(job_id: str, config: ConfigOption = None) -> None:
 @jobs_app.command("retry")
 def retry_job(job_id: str, config: ConfigOption = None) -> None:
     """Queue a failed, dead or cancelled job again with fresh attempts."""
-    with _service(config) as service:
+    with _existing(job_id, config) as service:
         job = service.retry(job_id)
     typer.echo(f"{job.id} {job.status.value}")
 
@@ -84,7 +134,7 @@ def retry_job(job_id: str, config: ConfigOption = None) -> None:
 @jobs_app.command("cancel")
 def cancel_job(job_id: str, config: ConfigOption = None) -> None:
     """Cancel a job: a queued one never starts, a running one stops at its next piece."""
-    with _service(config) as service:
+    with _existing(job_id, config) as service:
         job = service.cancel(job_id)
     state = "cancelling" if job.status.value == "running" else job.status.value
     typer.echo(f"{job.id} {state}")
@@ -96,12 +146,13 @@ def worker(
     config: ConfigOption = None,
 ) -> None:
     """Run job consumers only (no HTTP): start one per machine to scale out on jobs.backend: redis."""
+    from integrator.jobs.metrics import REGISTRY
+    from integrator.jobs.workers import run_worker
     from integrator.runtime import build_engine
-
-    from .metrics import REGISTRY
-    from .workers import run_worker
+    from integrator.services import compose
 
     settings = settings_or_fail(config)
+    services = compose(settings)  # this process's connectors: their sinks, kinds and feeds
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("huey", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -110,5 +161,8 @@ def worker(
         from prometheus_client import start_http_server
 
         start_http_server(metrics_port, registry=REGISTRY)
-    clean = run_worker(settings, engine, workers)
+    try:
+        clean = run_worker(services.worker_handle(engine, workers=workers, run_schedules=False))
+    finally:
+        services.close()
     raise typer.Exit(0 if clean else 1)

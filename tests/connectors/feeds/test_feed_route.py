@@ -1,14 +1,12 @@
-"""Live feeds on a real server: one synthesis heard by several listeners; late joiners, slow listeners."""
+"""Live feeds on a real server: one synthesis heard by several listeners; late joiners hear the replay
+window, slow listeners are dropped."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +14,12 @@ import pytest
 from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import Close, Frame, Opcode
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
 from websockets.uri import parse_uri
 
-from connectors.feed import FeedHub
+from connectors.feeds import FeedHub
 from tests.connectors.connectors_helpers import Stack, make_settings, stack
+from tests.connectors.feeds.feeds_helpers import Heard, listen
 from tests.integrator.servekit import decode, wait_for
 
 SENTENCES = 80
@@ -29,40 +28,10 @@ TEXT = " ".join(f"Sentence {i} of the live reading goes on for a little while." 
 
 @pytest.fixture(scope="module")
 def live() -> Iterator[Stack]:
-    with stack(make_settings(feeds={"listener_queue": 16}), slow_delay_s=0.01) as s:
+    # A window longer than the reading: a late joiner hears all of it (trimming: test_replay.py and
+    # test_feed_processes.py).
+    with stack(make_settings(feeds={"listener_queue": 16, "replay_s": 3600}), slow_delay_s=0.01) as s:
         yield s
-
-
-@dataclass
-class Heard:
-    """What one listener received: JSON messages and, per progress message, the audio after it."""
-
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    audio: bytearray = field(default_factory=bytearray)
-    audio_at: dict[int, int] = field(default_factory=dict)  # sentence -> byte offset where it starts
-    closed: ConnectionClosed | None = None
-
-    def take(self, ws: ClientConnection) -> None:
-        try:
-            while True:
-                message = ws.recv()
-                if isinstance(message, bytes):
-                    self.audio += message
-                    continue
-                msg = json.loads(message)
-                self.messages.append(msg)
-                if msg["type"] == "progress":
-                    self.audio_at[msg["sentence"]] = len(self.audio)
-                if msg["type"] in ("done", "error"):
-                    return
-        except ConnectionClosed as exc:
-            self.closed = exc
-
-    def types(self) -> list[str]:
-        return [m["type"] for m in self.messages]
-
-    def sentences(self) -> list[int]:
-        return [m["sentence"] for m in self.messages if m["type"] == "progress"]
 
 
 class SlowListener:
@@ -104,14 +73,9 @@ class SlowListener:
             self.protocol.receive_data(data)
 
 
-def listen(url: str, heard: Heard) -> threading.Thread:
-    ws = connect(url, max_size=None)
-    thread = threading.Thread(target=lambda: (heard.take(ws), ws.close()), daemon=True)
-    thread.start()
-    return thread
-
-
-def test_three_listeners_one_synthesis_a_late_joiner_and_a_dropped_slow_one(live: Stack) -> None:
+def test_one_synthesis_heard_live_by_all_from_the_start_by_late_joiners_a_slow_one_dropped(
+    live: Stack,
+) -> None:
     url = live.running.ws_url + "/v1/feeds/lobby"
     fast = Heard()
     fast_thread = listen(url, fast)
@@ -130,6 +94,8 @@ def test_three_listeners_one_synthesis_a_late_joiner_and_a_dropped_slow_one(live
     late_thread.join(30)
     done = live.wait(job["id"])
     assert done["status"] == "succeeded"
+    after = Heard()  # opens the feed once the reading is over
+    listen(url, after).join(30)
 
     # The fast listener heard the whole job, sentence after sentence, exactly as the stream protocol says.
     assert fast.types()[:3] == ["subscribed", "start", "progress"] and fast.types()[-1] == "done"
@@ -145,15 +111,12 @@ def test_three_listeners_one_synthesis_a_late_joiner_and_a_dropped_slow_one(live
         abs(len(samples) / rate * 1000 - heard_ms) < 150
     )  # the file is the same synthesis (mp3 padding aside)
 
-    # The late joiner started at the sentence being spoken when it joined, at that sentence's first byte.
-    assert late.types()[:3] == ["subscribed", "start", "progress"] and late.types()[-1] == "done"
-    first = late.sentences()[0]
-    assert first >= joined_during and late.sentences() == list(range(first, SENTENCES))
-    assert (
-        late.messages[2]["offset_ms"]
-        == next(m for m in fast.messages if m.get("sentence") == first)["offset_ms"]
-    )
-    assert bytes(late.audio) == bytes(fast.audio[fast.audio_at[first] :])
+    # The late joiner (sentence >= 10 was being spoken) and the one who came after the end heard the
+    # reading from its start, byte for byte, then the end, as the first listener did.
+    assert joined_during >= 9
+    for heard in (late, after):
+        assert heard.messages[1:] == fast.messages[1:]
+        assert bytes(heard.audio) == bytes(fast.audio)
 
     # The slow one was dropped: what it finally reads is cut short and closed with 1013, without a done.
     texts, audio, close = slow.read_all()
@@ -205,7 +168,7 @@ def test_jobs_on_one_channel_are_heard_one_after_another() -> None:
 
 
 def test_feeds_cross_machines_through_redis(redis_url: str) -> None:
-    from connectors.feed import RedisFeedBridge, RedisFeedPublisher
+    from connectors.feeds import RedisFeedBridge, RedisFeedPublisher
 
     hub = FeedHub()
     bridge = RedisFeedBridge(hub, redis_url).start()
@@ -230,37 +193,6 @@ def test_feeds_cross_machines_through_redis(redis_url: str) -> None:
         "done",
     ]
     assert got[0]["sample_rate"] == 22050
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    import shutil
-    import subprocess
-
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(10)
 
 
 CHROMIUM = Path("/usr/bin/chromium")

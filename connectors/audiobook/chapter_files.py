@@ -5,6 +5,10 @@ joined from those files without re-encoding: their packets are copied into one c
 FFmpeg writes the chapter markers itself from ``set_chapters`` (ID3v2 CHAP/CTOC frames in MP3, a
 chapter track in M4B), so neither mutagen nor the ``ffmpeg`` command is needed. Joining costs a
 read of the files, so a resumed book is rebuilt from the chapters kept on disk.
+
+Each chapter brings its encoder delay (priming) and end padding into the book, where no decoder
+trims them: packets are laid back to back by the audio they decode to, whole frames, and the
+captions are shifted by the same count plus the chapter's priming (``Span``).
 """
 
 from __future__ import annotations
@@ -87,9 +91,9 @@ def join(
     for path in files:  # first pass: where each file's packets will land
         with av.open(str(path)) as src:
             stream = src.streams.audio[0]
-            first, end = _extent(src, stream)
+            first, frames = _extent(src, stream, tb)
             unit = _time_base(stream)
-            length = round((end - first) * unit / tb)
+            length = sum(frames)
             spans.append(Span(offset, offset + length, max(0, round(-first * unit / tb))))
             offset += length
     with av.open(str(out), "w", format=muxer, options=MUXER_OPTIONS.get(muxer)) as dst:
@@ -114,17 +118,19 @@ def join(
                             for i, (s, t) in enumerate(zip(spans, titles, strict=True))
                         ]
                     )
-                unit = _time_base(stream)
-                start_pts: int | None = None
+                pts = span.start
                 for packet in src.demux(stream):
                     if packet.pts is None:
                         continue
-                    start_pts = packet.pts if start_pts is None else start_pts
-                    pts = span.start + round((packet.pts - start_pts) * unit / tb)
+                    # Back to back, each packet as long as the audio it decodes to: a chapter's
+                    # last packet is marked short (its padding), yet decodes whole.
+                    samples = _samples(packet, stream, tb)
                     packet.stream = target
                     packet.time_base = tb
                     packet.pts = packet.dts = pts
+                    packet.duration = samples
                     dst.mux(packet)
+                    pts += samples
     return spans
 
 
@@ -132,12 +138,21 @@ def _time_base(stream: AudioStream) -> Fraction:
     return stream.time_base or Fraction(1, stream.codec_context.sample_rate)
 
 
-def _extent(container: InputContainer, stream: AudioStream) -> tuple[int, int]:
+def _samples(packet: av.Packet, stream: AudioStream, tb: Fraction) -> int:
+    """Samples (at ``tb``) a packet decodes to: a whole codec frame (AAC 1024, MP3 576 or 1152),
+    even for the last one, whose duration the container shortens to hide the encoder's padding."""
+    marked = round((packet.duration or 0) * _time_base(stream) / tb)
+    frame = round(stream.codec_context.frame_size * Fraction(1, stream.codec_context.sample_rate) / tb)
+    return max(marked, frame)
+
+
+def _extent(container: InputContainer, stream: AudioStream, tb: Fraction) -> tuple[int, list[int]]:
+    """The first packet's pts and what each packet decodes to, at ``tb``."""
     first: int | None = None
-    end = 0
+    frames = []
     for packet in container.demux(stream):
         if packet.pts is None:
             continue
         first = packet.pts if first is None else first
-        end = packet.pts + (packet.duration or 0)
-    return first or 0, end
+        frames.append(_samples(packet, stream, tb))
+    return first or 0, frames

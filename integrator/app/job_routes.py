@@ -15,14 +15,14 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from prometheus_client import CollectorRegistry
 
-from integrator.app.errors import error_responses
 from integrator.config import Settings
+from integrator.jobs.job import Job, JobSpec, JobStatus
+from integrator.jobs.kinds import describe
+from integrator.jobs.metrics import register_into
+from integrator.jobs.service import InvalidJob, JobError, JobNotFound, JobService, JobStateConflict
 from tts_engine.engine import Engine
 
-from .job import Job, JobSpec, JobStatus
-from .kinds import describe
-from .metrics import register_into
-from .service import InvalidJob, JobError, JobNotFound, JobService, JobStateConflict
+from .errors import error_responses
 
 PREFIX = "/v1/jobs"
 EVENT_POLL_SECONDS = 0.25
@@ -40,7 +40,7 @@ _WORDS = {
 def get_jobs(request: Request) -> JobService:
     service = getattr(request.app.state, "jobs", None)
     if not isinstance(service, JobService):
-        raise RuntimeError("jobs are not installed on this app (integrator.jobs.api.install)")
+        raise RuntimeError("jobs are not installed on this app (integrator.app.job_routes.install)")
     return service
 
 
@@ -107,8 +107,8 @@ def list_jobs(
     summary="A job's status, progress, errors, artifact and deliveries",
     responses=error_responses(401, 404, described=_WORDS),
 )
-def get_job(job: ExistingJob) -> dict[str, Any]:
-    return describe(job)  # a batch adds its own progress (chapters) under its kind's name
+def get_job(job: ExistingJob, jobs: Jobs) -> dict[str, Any]:
+    return describe(job, jobs.kinds)  # a batch adds its own progress (chapters) under its kind's name
 
 
 @router.get(
