@@ -7,7 +7,8 @@ reads the first ``--texts`` texts of bench/corpus/tune_zh.txt through the engine
 and style rows are what a request gets, and is scored by Whisper CER and DNSMOS overall. The
 search tries the five speakers, even blends of the best two and three, then moves weight
 between those three speakers in halving steps while CER falls, up to ``--evals``
-candidates; the best ``--confirm`` are then read again on the whole tuning corpus. Held-out
+candidates; the best ``--confirm`` are then read again on the whole tuning corpus (or on the
+``--confirm-texts`` tuning texts after those searched). Held-out
 texts are never read here: judge the winner with bench/quality.py.
 
 Ranking: lowest CER among candidates with DNSMOS at least MIN_DNSMOS, then the rest.
@@ -130,21 +131,30 @@ def main() -> None:
     ap.add_argument("--texts", type=int, default=12, help="tuning texts read per candidate during the search")
     ap.add_argument("--evals", type=int, default=16, help="candidates tried at most")
     ap.add_argument("--confirm", type=int, default=3, help="best candidates read again on every tuning text")
+    ap.add_argument(
+        "--confirm-texts",
+        type=int,
+        default=0,
+        help="tuning texts after the searched ones to confirm on (0: all)",
+    )
     ap.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "kokoro_mix.json")
     args = ap.parse_args()
 
     judge = Judge(scoring.Listener())
     tuning = corpus("tune_zh")
     found = search(judge, tuning[: args.texts], args.evals)
-    confirmed = sorted(((w, judge(w, tuning)) for w, _ in found[: args.confirm]), key=lambda t: rank(t[1]))
+    # Confirming on texts the search did not read keeps the winner from being fitted to them.
+    confirm = tuning[args.texts : args.texts + args.confirm_texts] if args.confirm_texts else tuning
+    confirmed = sorted(((w, judge(w, confirm)) for w, _ in found[: args.confirm]), key=lambda t: rank(t[1]))
     report = {
         "search_texts": args.texts,
+        "confirm_texts": len(confirm),
         "search": [{"blend": w, **s} for w, s in found],
         "confirmed": [{"blend": w, **s} for w, s in confirmed],
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")
-    print(f"| blend | CER ({len(tuning)} tuning texts) | worst | DNSMOS |\n| --- | --- | --- | --- |")
+    print(f"| blend | CER ({len(confirm)} tuning texts) | worst | DNSMOS |\n| --- | --- | --- | --- |")
     for weights, score in confirmed:
         print(f"| {key(weights)} | {score['cer']:.3f} | {score['worst']:.3f} | {score['dnsmos']:.2f} |")
     best = confirmed[0][0]

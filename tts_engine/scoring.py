@@ -24,12 +24,16 @@ from tts_engine.text.normalize_zh import normalize_zh
 
 WHISPER_RATE = 16000
 _HAN = re.compile(r"[^\u4e00-\u9fff]")
-# Spellings Whisper and the front-end choose differently for the same spoken syllable.
-_ZH_SAME = str.maketrans({"幺": "一", "〇": "零"})
+# Spoken alike, written apart: 幺 is 一 in phone numbers; zhconv leaves 著, which is both simplified
+# 著 (著名) and the traditional 着 Whisper often writes (等著): the same on both sides, it costs nothing.
+_ZH_SAME = str.maketrans({"幺": "一", "〇": "零", "著": "着"})
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*")
 DROPPED_BELOW = 0.4  # less than this share of a sentence heard right: it was not delivered
 REPEAT_MIN_CHARS = 6  # shorter stray insertions are Whisper's noise, not a repeated sentence
 REPEAT_SIMILARITY = 0.6
+# The rule for a language's default voice (measured_default).
+DEFAULT_MIN_DNSMOS = 3.0  # listeners rate it at least "fair"
+DEFAULT_MAX_RTF = 0.5  # streams at least twice as fast as real time for one listener
 
 
 def whisper_base_dir(cache: Path | None = None) -> Path:
@@ -122,6 +126,24 @@ def dnsmos(samples: np.ndarray, rate: int) -> float:
     audio = soxr.resample(np.asarray(samples, dtype=np.float32), rate, WHISPER_RATE)
     result: dict[str, Any] = model.run(np.clip(audio, -1.0, 1.0), sr=WHISPER_RATE)
     return float(result["ovrl_mos"])
+
+
+def measured_default(results: list[dict[str, Any]], lang: str, judged_on: str = "heldout") -> str:
+    """The voice the rule makes the default for ``lang``, from ``bench/quality.py``'s results: the
+    lowest mean error on the ``judged_on`` texts among the voices whose DNSMOS is at least
+    DEFAULT_MIN_DNSMOS and whose RTF is at most DEFAULT_MAX_RTF (ties: the higher DNSMOS).
+    ValueError when no measured voice of ``lang`` qualifies."""
+    fit = []
+    for r in results:
+        s = r.get("sets", {}).get(judged_on)
+        if r.get("lang") == lang and s and s["dnsmos"] >= DEFAULT_MIN_DNSMOS and s["rtf"] <= DEFAULT_MAX_RTF:
+            fit.append((s["error_mean"], -s["dnsmos"], r["voice"]))
+    if not fit:
+        raise ValueError(
+            f"no {lang} voice measured on {judged_on!r} with DNSMOS >= {DEFAULT_MIN_DNSMOS} "
+            f"and RTF <= {DEFAULT_MAX_RTF}"
+        )
+    return min(fit)[2]
 
 
 def sentences_of(text: str) -> list[str]:

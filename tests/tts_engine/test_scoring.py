@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tts_engine.scoring import check_sentences, comparable, error_rate, sentences_of
+from tts_engine.scoring import check_sentences, comparable, error_rate, measured_default, sentences_of
 
 DOC = (
     "会议于上午九点开始，由总经理主持。财务部汇报了上半年的收入情况。"
@@ -22,6 +22,34 @@ def test_english_numbers_and_times_are_read_as_words() -> None:
     assert error_rate("We meet at 9:30 am in room 301.", "we meet at 930am in Room 301", "en") == 0.0
     assert error_rate("Revenue grew 15.5%.", "Revenue grew 15.5 percent.", "en") == 0.0
     assert error_rate("one two three four", "one two three", "en") == pytest.approx(0.25)
+
+
+def test_whisper_writing_zhe_as_its_traditional_form_is_no_error() -> None:
+    assert error_rate("等着买鱼的人", "等著買魚的人", "zh") == 0.0
+    assert error_rate("著名作家", "着名作家", "zh") == 0.0
+
+
+def voice(name: str, lang: str, error: float, dnsmos: float, rtf: float) -> dict[str, object]:
+    return {
+        "voice": name,
+        "lang": lang,
+        "sets": {"heldout": {"error_mean": error, "dnsmos": dnsmos, "rtf": rtf}},
+    }
+
+
+def test_the_default_is_the_clearest_voice_that_sounds_good_and_streams_twice_real_time() -> None:
+    results = [
+        voice("buzzy", "zh", 0.05, 2.8, 0.1),  # clearest, but listeners rate it below fair
+        voice("slow", "zh", 0.06, 3.4, 0.7),  # cannot stream twice real time
+        voice("good", "zh", 0.09, 3.3, 0.4),
+        voice("better", "zh", 0.08, 3.1, 0.45),
+        voice("english", "en", 0.01, 3.5, 0.1),
+        {"voice": "unmeasured", "lang": "zh", "sets": {"tune": {"error_mean": 0.0, "dnsmos": 4, "rtf": 0.1}}},
+    ]
+    assert measured_default(results, "zh") == "better"
+    assert measured_default(results, "en") == "english"
+    with pytest.raises(ValueError, match="no ja voice"):
+        measured_default(results, "ja")
 
 
 def test_nothing_heard_is_every_word_wrong() -> None:
