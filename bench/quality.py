@@ -286,8 +286,16 @@ def main() -> None:
     for voice, result in zip(voices, results, strict=True):
         print(f"{voice} …", file=sys.stderr)
         bench_voice(engine, voice, args, listener, result, save)
+    report["default_by_rule"] = picks = {}
+    for lang in sorted({r["lang"] for r in results if "lang" in r}):
+        try:
+            picks[lang] = scoring.measured_default(results, lang)
+        except ValueError as exc:
+            picks[lang] = f"none: {exc}"
     save()
     print(table(results))
+    chosen = ", ".join(f"{k}: {v}" for k, v in picks.items())
+    print(f"\nDefault by the rule (scoring.measured_default): {chosen}")
     print(f"\nJSON: {args.json}", file=sys.stderr)
 
 
