@@ -18,6 +18,7 @@ from tts_engine.prosody.expression import Expression
 from tts_engine.types import AudioChunk, SynthesisOptions
 
 from .cli_support import ConfigOption, err, fail, settings_or_fail
+from .config import ConfigError
 from .jobs_cli import jobs_app
 from .jobs_cli import worker as worker_command
 
@@ -164,7 +165,7 @@ def say(
             err.print(
                 f"{output}: {written} bytes, {fmt}, {plan.sample_rate} Hz, voice {voice_id}", highlight=False
             )
-    except TTSError as exc:
+    except (TTSError, ConfigError) as exc:  # a refused text names its rule; a bad policy file its line
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted", 130)
@@ -198,7 +199,7 @@ def serve(
     settings = settings_or_fail(config)
     try:
         run_server(settings, host=host, port=port)
-    except (TTSError, ValueError) as exc:
+    except (TTSError, ValueError, ConfigError) as exc:
         fail(str(exc))
 
 

@@ -162,6 +162,18 @@ class JobsConfig(BaseModel):
         return self
 
 
+class PolicyConfig(BaseModel):
+    """The text policy every text passes before synthesis (README, "Text policy")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # A file of denied terms and /regexes/, one a line (integrator/deny_list.py).
+    deny_list: Path | None = None
+    # Check callables, run in order after the deny list: a name registered under the
+    # ``voxflow.text_checks`` entry point group, or ``module:function``.
+    checks: list[str] = Field(default_factory=list)
+
+
 class Settings(BaseModel):
     """The core settings; connectors' sections (``feishu:``, ``hooks:``...) ride along as extra
     fields, validated by their connectors' own models (:func:`validate_settings`)."""
@@ -172,6 +184,7 @@ class Settings(BaseModel):
     engine: EngineConfig = Field(default_factory=EngineConfig)  # type: ignore[arg-type]
     server: ServerConfig = Field(default_factory=ServerConfig)  # type: ignore[arg-type]
     jobs: JobsConfig = Field(default_factory=JobsConfig)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
     _sections: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def section(self, name: str, kind: Any) -> Any:

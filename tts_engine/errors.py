@@ -72,3 +72,15 @@ class VoiceUnavailableError(TTSError):
 
 class SynthesisCancelled(TTSError):
     code = "cancelled"
+
+
+class TextRefusedError(TTSError):
+    """The text policy refused the text (a deny-list term, a moderation check); nothing was spoken.
+    ``rule`` names the rule that refused it."""
+
+    code = "text_refused"
+
+    def __init__(self, rule: str, reason: str) -> None:
+        super().__init__(f"text refused by policy rule {rule!r}: {reason}")
+        self.rule = rule
+        self.reason = reason

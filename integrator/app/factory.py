@@ -43,7 +43,7 @@ def create_app(
     if engine is None:
         from integrator.runtime import build_engine
 
-        engine = build_engine(settings)
+        engine = build_engine(settings, services.policy)
     voices.check_config(engine, settings.server)
     service = SpeechService(engine, settings)
     keys = configured_keys(settings.server.api_keys)
