@@ -33,17 +33,23 @@ DEMO_TEXT = (
 
 def voices(config: ConfigOption = None) -> None:
     """List the voices, their languages, sample rates, speakers and licences."""
-    from tts_engine.backends.catalog import available, voice_infos
+    from tts_engine.backends.catalog import available, builtin_registry
 
     settings = settings_or_fail(config)
+    options = {"device": settings.engine.device, "voices": settings.engine.voices}
+    try:
+        infos = builtin_registry(options, settings.engine.mixes).infos()  # with the named mixes
+    except TTSError as exc:
+        fail(str(exc))
     table = Table("id", "languages", "Hz", "speakers", "licence", "available")
     table.columns[0].no_wrap = table.columns[-1].no_wrap = True
     missing: dict[str, str] = {}
-    for info in voice_infos():
-        ok, why = available(info.id, {"device": settings.engine.device, "voices": settings.engine.voices})
+    for info in infos:
+        ok, why = available(info, options)
         if not ok:
             missing[info.id] = why
-        speakers = ", ".join(info.speakers) if len(info.speakers) > 1 else ""
+        mix = settings.engine.mixes.get(info.id)
+        speakers = mix or (", ".join(info.speakers) if len(info.speakers) > 1 else "")
         row = (info.id, ",".join(info.languages), str(info.sample_rate), speakers, info.licence)
         table.add_row(*row, "yes" if ok else "no (below)")
     console = Console()

@@ -21,8 +21,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, ValidationError, model_validator
 
-from tts_engine.errors import InvalidOptionError
+from tts_engine.errors import InvalidOptionError, VoiceMixError
 from tts_engine.prosody.styles import StyleBook
+from tts_engine.voice_mix import is_mix, parse_mix
 
 ENV_FILE = "VOXFLOW_CONFIG"
 ENV_PREFIX = "VOXFLOW_"
@@ -41,6 +42,8 @@ class EngineConfig(BaseModel):
     voices: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # Speaking styles: tune the built-in ones or add your own (README, "Speaking styles").
     styles: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Named voice mixes, listed with the voices: id -> "zh-kokoro-kumo*0.7+zh-kokoro-alpha*0.3".
+    mixes: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_styles(self) -> EngineConfig:
@@ -48,6 +51,13 @@ class EngineConfig(BaseModel):
             StyleBook.from_settings(self.styles)
         except InvalidOptionError as exc:
             raise ValueError(f"engine.{exc}") from None
+        for name, expression in self.mixes.items():
+            if is_mix(name) or not name.strip():
+                raise ValueError(f"engine.mixes: {name!r} cannot name a voice (no + * ( ) in a name)")
+            try:
+                parse_mix(expression)
+            except VoiceMixError as exc:
+                raise ValueError(f"engine.mixes.{name}: {exc}") from None
         return self
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from tts_engine.backends.catalog import builtin_backends, voice_infos
+from tts_engine.backends.catalog import builtin_registry
 from tts_engine.engine import Engine
 from tts_engine.policy import TextPolicy
 from tts_engine.prosody.styles import StyleBook
@@ -26,7 +26,7 @@ def build_engine(settings: Settings, policy: TextPolicy | None = None) -> Engine
     if os.environ.get(TEST_ENGINE_ENV):
         return _test_engine(os.environ[TEST_ENGINE_ENV], settings, policy)
     cfg = settings.engine
-    registry = VoiceRegistry(voice_infos(), builtin_backends({"device": cfg.device, "voices": cfg.voices}))
+    registry = builtin_registry({"device": cfg.device, "voices": cfg.voices}, cfg.mixes)
     lexicon = Lexicon.load(cfg.lexicon) if cfg.lexicon else None
     for voice_id in [*cfg.default_voice.values(), *cfg.preload]:
         registry.info(voice_id)  # an unknown id in the config fails here, at start-up

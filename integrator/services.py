@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from integrator.jobs.service import JobService
     from integrator.jobs.workers import WorkerHandle
     from tts_engine.engine import Engine
+    from tts_engine.registry import VoiceRegistry
 
 C = TypeVar("C", bound=Connector)
 
@@ -50,7 +51,9 @@ class Services:
                 return c
         raise LookupError(f"connector {kind.name!r} is not installed")
 
-    def job_service(self, *, voices: Collection[str] | None = None, backend: str | None = None) -> JobService:
+    def job_service(
+        self, *, voices: Collection[str] | VoiceRegistry | None = None, backend: str | None = None
+    ) -> JobService:
         from integrator.jobs.service import JobService
 
         return JobService.from_settings(
@@ -65,7 +68,7 @@ class Services:
 
         return WorkerHandle(
             self.settings, engine, workers=workers, run_schedules=run_schedules,
-            service=service or self.job_service(voices=engine.registry.ids()),
+            service=service or self.job_service(voices=engine.registry),
             sink_types=self.sink_types, kinds=self.kinds, actions=self.actions, feeds=self.feeds,
         )
 

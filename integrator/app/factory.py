@@ -78,7 +78,7 @@ def create_app(
     # Durable jobs (integrator/jobs): the /v1/jobs routes. Their workers: jobs.start_embedded_workers.
     jobs = job_routes.install(
         app,
-        service=services.job_service(voices=engine.registry.ids()),
+        service=services.job_service(voices=engine.registry),
         metrics_registry=service.metrics.registry,
     )
     app.state.services = services
