@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
+from typer.testing import CliRunner
 from websockets.sync.client import connect
 
+from integrator.cli import cli_app
 from integrator.config import ConfigError, Settings
 from integrator.runtime import build_engine
 from integrator.services import compose
-from tests.integrator.servekit import Running, running_server, tone_settings, tone_voices
+from tests.integrator.servekit import Running, decode, running_server, tone_settings, tone_voices
 from tests.integrator.test_websocket import collect, end_of, recv_json, send
 from tts_engine.backend import Backend
 from tts_engine.backends import catalog
@@ -176,3 +180,52 @@ def test_config_errors_are_config_errors_for_the_commands() -> None:
 
     with pytest.raises(ConfigError, match=r"engine\.mixes\.odd"):
         validate_settings({"engine": {"mixes": {"odd": "x*-1"}}})
+
+
+# -- the CLI -------------------------------------------------------------------------------
+def cli_config(tmp_path: Path) -> Path:
+    path = tmp_path / "voxflow.yaml"
+    mixes = {WARM: "zh-kokoro-kumo*0.7+zh-kokoro-alpha*0.3"}
+    path.write_text(yaml.safe_dump({"data_dir": str(tmp_path), "engine": {"mixes": mixes, "preload": []}}))
+    return path
+
+
+def test_voxflow_voices_lists_the_named_mixes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # rich's table width: room for the mix
+    result = CliRunner().invoke(
+        cli_app([]), ["voices", "--config", str(cli_config(tmp_path))], terminal_width=250
+    )
+    assert result.exit_code == 0, result.output
+    [row] = [line for line in result.output.splitlines() if WARM in line]
+    assert "zh-kokoro-kumo*0.7+zh-kokoro-alpha*0.3" in row and "24000" in row
+
+
+def test_voxflow_say_refuses_a_mix_that_cannot_be_made_with_exit_2(tmp_path: Path) -> None:
+    out = tmp_path / "x.wav"
+    args = [
+        "say",
+        "你好。",
+        "--voice",
+        "zh-kokoro-kumo+en-piper-joe",
+        "-o",
+        str(out),
+        "--config",
+        str(cli_config(tmp_path)),
+    ]
+    result = CliRunner().invoke(cli_app([]), args)
+    assert result.exit_code == 2 and "voices of different models" in result.output
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_voxflow_say_speaks_a_kokoro_mix(tmp_path: Path) -> None:
+    ok, why = catalog.available("zh-kokoro-kumo")
+    if not ok:
+        pytest.skip(why)
+    out = tmp_path / "mix.wav"
+    args = ["say", "混合。", "--voice", "zh-kokoro-kumo(1)+zh-kokoro-alpha(1)", "-o", str(out)]
+    result = CliRunner().invoke(cli_app([]), [*args, "--config", str(cli_config(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "voice zh-kokoro-kumo(1)+zh-kokoro-alpha(1)" in " ".join(result.output.split())
+    samples, rate = decode(out.read_bytes())
+    assert rate == 24000 and len(samples) > 0.3 * rate
