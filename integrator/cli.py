@@ -18,6 +18,7 @@ from tts_engine.prosody.expression import Expression
 from tts_engine.types import AudioChunk, SynthesisOptions
 
 from .cli_support import ConfigOption, err, fail, settings_or_fail
+from .config import ConfigError
 from .jobs_cli import jobs_app
 from .jobs_cli import worker as worker_command
 
@@ -32,17 +33,23 @@ DEMO_TEXT = (
 
 def voices(config: ConfigOption = None) -> None:
     """List the voices, their languages, sample rates, speakers and licences."""
-    from tts_engine.backends.catalog import available, voice_infos
+    from tts_engine.backends.catalog import available, builtin_registry
 
     settings = settings_or_fail(config)
+    options = {"device": settings.engine.device, "voices": settings.engine.voices}
+    try:
+        infos = builtin_registry(options, settings.engine.mixes).infos()  # with the named mixes
+    except TTSError as exc:
+        fail(str(exc))
     table = Table("id", "languages", "Hz", "speakers", "licence", "available")
     table.columns[0].no_wrap = table.columns[-1].no_wrap = True
     missing: dict[str, str] = {}
-    for info in voice_infos():
-        ok, why = available(info.id, {"device": settings.engine.device, "voices": settings.engine.voices})
+    for info in infos:
+        ok, why = available(info, options)
         if not ok:
             missing[info.id] = why
-        speakers = ", ".join(info.speakers) if len(info.speakers) > 1 else ""
+        mix = settings.engine.mixes.get(info.id)
+        speakers = mix or (", ".join(info.speakers) if len(info.speakers) > 1 else "")
         row = (info.id, ",".join(info.languages), str(info.sample_rate), speakers, info.licence)
         table.add_row(*row, "yes" if ok else "no (below)")
     console = Console()
@@ -164,7 +171,7 @@ def say(
             err.print(
                 f"{output}: {written} bytes, {fmt}, {plan.sample_rate} Hz, voice {voice_id}", highlight=False
             )
-    except TTSError as exc:
+    except (TTSError, ConfigError) as exc:  # a refused text names its rule; a bad policy file its line
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted", 130)
@@ -198,7 +205,7 @@ def serve(
     settings = settings_or_fail(config)
     try:
         run_server(settings, host=host, port=port)
-    except (TTSError, ValueError) as exc:
+    except (TTSError, ValueError, ConfigError) as exc:
         fail(str(exc))
 
 

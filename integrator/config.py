@@ -21,8 +21,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, ValidationError, model_validator
 
-from tts_engine.errors import InvalidOptionError
+from tts_engine.errors import InvalidOptionError, VoiceMixError
 from tts_engine.prosody.styles import StyleBook
+from tts_engine.voice_mix import is_mix, parse_mix
 
 ENV_FILE = "VOXFLOW_CONFIG"
 ENV_PREFIX = "VOXFLOW_"
@@ -41,6 +42,8 @@ class EngineConfig(BaseModel):
     voices: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # Speaking styles: tune the built-in ones or add your own (README, "Speaking styles").
     styles: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Named voice mixes, listed with the voices: id -> "zh-kokoro-kumo*0.7+zh-kokoro-alpha*0.3".
+    mixes: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_styles(self) -> EngineConfig:
@@ -48,6 +51,13 @@ class EngineConfig(BaseModel):
             StyleBook.from_settings(self.styles)
         except InvalidOptionError as exc:
             raise ValueError(f"engine.{exc}") from None
+        for name, expression in self.mixes.items():
+            if is_mix(name) or not name.strip():
+                raise ValueError(f"engine.mixes: {name!r} cannot name a voice (no + * ( ) in a name)")
+            try:
+                parse_mix(expression)
+            except VoiceMixError as exc:
+                raise ValueError(f"engine.mixes.{name}: {exc}") from None
         return self
 
 
@@ -162,6 +172,18 @@ class JobsConfig(BaseModel):
         return self
 
 
+class PolicyConfig(BaseModel):
+    """The text policy every text passes before synthesis (README, "Text policy")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # A file of denied terms and /regexes/, one a line (integrator/deny_list.py).
+    deny_list: Path | None = None
+    # Check callables, run in order after the deny list: a name registered under the
+    # ``voxflow.text_checks`` entry point group, or ``module:function``.
+    checks: list[str] = Field(default_factory=list)
+
+
 class Settings(BaseModel):
     """The core settings; connectors' sections (``feishu:``, ``hooks:``...) ride along as extra
     fields, validated by their connectors' own models (:func:`validate_settings`)."""
@@ -172,6 +194,7 @@ class Settings(BaseModel):
     engine: EngineConfig = Field(default_factory=EngineConfig)  # type: ignore[arg-type]
     server: ServerConfig = Field(default_factory=ServerConfig)  # type: ignore[arg-type]
     jobs: JobsConfig = Field(default_factory=JobsConfig)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
     _sections: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def section(self, name: str, kind: Any) -> Any:

@@ -146,21 +146,31 @@ def worker(
     config: ConfigOption = None,
 ) -> None:
     """Run job consumers only (no HTTP): start one per machine to scale out on jobs.backend: redis."""
-    from integrator.jobs.metrics import REGISTRY
+    from prometheus_client import CollectorRegistry
+
+    from integrator.config import ConfigError
+    from integrator.jobs.metrics import register_into
     from integrator.jobs.workers import run_worker
+    from integrator.policy import RefusalMetrics
     from integrator.runtime import build_engine
     from integrator.services import compose
 
     settings = settings_or_fail(config)
-    services = compose(settings)  # this process's connectors: their sinks, kinds and feeds
+    try:
+        services = compose(settings)  # this process's connectors, sinks, kinds, feeds and text policy
+    except ConfigError as exc:
+        fail(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("huey", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    engine = build_engine(settings)
+    engine = build_engine(settings, services.policy)
     if metrics_port is not None:
         from prometheus_client import start_http_server
 
-        start_http_server(metrics_port, registry=REGISTRY)
+        registry = CollectorRegistry()
+        register_into(registry)
+        registry.register(RefusalMetrics(engine.policy))
+        start_http_server(metrics_port, registry=registry)
     try:
         clean = run_worker(services.worker_handle(engine, workers=workers, run_schedules=False))
     finally:

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import os
 
-from tts_engine.backends.catalog import builtin_backends, voice_infos
+from tts_engine.backends.catalog import builtin_registry
 from tts_engine.engine import Engine
+from tts_engine.policy import TextPolicy
 from tts_engine.prosody.styles import StyleBook
 from tts_engine.registry import VoiceRegistry
 from tts_engine.text import Lexicon
 
 from .config import Settings
+from .policy import text_policy
 
 # Test switch: VOXFLOW_TEST_ENGINE=tone[:SECONDS] gives an engine of deterministic ToneBackend voices
 # (each piece taking SECONDS), so subprocess tests (job worker crash drills) need no models.
 TEST_ENGINE_ENV = "VOXFLOW_TEST_ENGINE"
 
 
-def build_engine(settings: Settings) -> Engine:
+def build_engine(settings: Settings, policy: TextPolicy | None = None) -> Engine:
+    """The engine ``settings`` describe, screening texts with ``policy`` (a process that composed
+    its Services passes theirs; default: composed here from ``settings.policy``)."""
+    policy = policy if policy is not None else text_policy(settings.policy)
     if os.environ.get(TEST_ENGINE_ENV):
-        return _test_engine(os.environ[TEST_ENGINE_ENV], settings)
+        return _test_engine(os.environ[TEST_ENGINE_ENV], settings, policy)
     cfg = settings.engine
-    registry = VoiceRegistry(voice_infos(), builtin_backends({"device": cfg.device, "voices": cfg.voices}))
+    registry = builtin_registry({"device": cfg.device, "voices": cfg.voices}, cfg.mixes)
     lexicon = Lexicon.load(cfg.lexicon) if cfg.lexicon else None
     for voice_id in [*cfg.default_voice.values(), *cfg.preload]:
         registry.info(voice_id)  # an unknown id in the config fails here, at start-up
@@ -32,10 +37,11 @@ def build_engine(settings: Settings) -> Engine:
         lexicon=lexicon,
         target_lufs=cfg.target_lufs,
         styles=StyleBook.from_settings(cfg.styles),
+        policy=policy,
     )
 
 
-def _test_engine(spec: str, settings: Settings) -> Engine:
+def _test_engine(spec: str, settings: Settings, policy: TextPolicy) -> Engine:
     from tts_engine.testing import ToneBackend
 
     kind, _, delay = spec.partition(":")
@@ -49,6 +55,7 @@ def _test_engine(spec: str, settings: Settings) -> Engine:
         max_chars=settings.engine.max_chars,
         target_lufs=settings.engine.target_lufs,
         styles=StyleBook.from_settings(settings.engine.styles),
+        policy=policy,
     )
 
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from integrator.config import Settings
 from integrator.plugins import Connector, LinkCheck, PluginError, SinkFactory, discover
+from integrator.policy import text_policy
+from tts_engine.policy import TextPolicy
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from integrator.jobs.service import JobService
     from integrator.jobs.workers import WorkerHandle
     from tts_engine.engine import Engine
+    from tts_engine.registry import VoiceRegistry
 
 C = TypeVar("C", bound=Connector)
 
@@ -29,7 +32,8 @@ C = TypeVar("C", bound=Connector)
 @dataclass
 class Services:
     """``settings`` as this process sees them (connectors' default sinks and schedules added),
-    the connector instances, and what they contribute to jobs, schedules and the app."""
+    the connector instances, what they contribute to jobs, schedules and the app, and the text
+    policy the process's engine screens every text with (``build_engine(settings, policy)``)."""
 
     settings: Settings
     connectors: tuple[Connector, ...] = ()
@@ -38,6 +42,7 @@ class Services:
     actions: dict[str, Callable[..., Any]] = field(default_factory=dict)
     feeds: FeedPublisher | None = None
     runs: LocalRuns = field(default_factory=lambda: _local_runs())
+    policy: TextPolicy = field(default_factory=TextPolicy)
 
     def connector(self, kind: type[C]) -> C:
         """This process's instance of connector ``kind``."""
@@ -46,7 +51,9 @@ class Services:
                 return c
         raise LookupError(f"connector {kind.name!r} is not installed")
 
-    def job_service(self, *, voices: Collection[str] | None = None, backend: str | None = None) -> JobService:
+    def job_service(
+        self, *, voices: Collection[str] | VoiceRegistry | None = None, backend: str | None = None
+    ) -> JobService:
         from integrator.jobs.service import JobService
 
         return JobService.from_settings(
@@ -61,7 +68,7 @@ class Services:
 
         return WorkerHandle(
             self.settings, engine, workers=workers, run_schedules=run_schedules,
-            service=service or self.job_service(voices=engine.registry.ids()),
+            service=service or self.job_service(voices=engine.registry),
             sink_types=self.sink_types, kinds=self.kinds, actions=self.actions, feeds=self.feeds,
         )
 
@@ -121,7 +128,8 @@ def compose(settings: Settings, connectors: Sequence[type[Connector]] | None = N
     """Build this process's connectors (default: the installed ones) and gather what they give."""
     kinds_of = discover() if connectors is None else list(connectors)
     effective = with_connector_jobs(settings, kinds_of)
-    services = Services(effective, tuple(cls(effective) for cls in kinds_of))
+    policy = text_policy(settings.policy)  # first: a bad deny list stops start-up before anything opens
+    services = Services(effective, tuple(cls(effective) for cls in kinds_of), policy=policy)
     services.actions["jobs.submit"] = _submit_action()
     for c in services.connectors:
         _merge(services.sink_types, c.sink_types(), "sink type", c.name)

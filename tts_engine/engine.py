@@ -15,11 +15,13 @@ from .audio import dsp
 from .audio.codecs import open_encoder, output_rate
 from .backend import Backend
 from .errors import InvalidOptionError, SynthesisCancelled, UnknownVoiceError, UnsupportedLanguageError
+from .policy import TextPolicy, screened_text
 from .prosody import realise
 from .prosody.duration import DEFAULT_MS_PER_UNIT, Fitter, pace
 from .prosody.styles import StyleBook
 from .registry import VoiceRegistry
 from .text import Lexicon, Piece, analyze, main_language
+from .text.frontend import is_ssml
 from .text.pinyin import apply_homophones
 from .types import AudioChunk, SentenceTiming, SynthesisOptions, VoiceInfo
 from .voice import Voice
@@ -78,7 +80,7 @@ class Engine:
 
     ``default_voices`` maps a language to the voice that speaks segments in that
     language when the requested voice cannot (a Mandarin-only voice reading an
-    English product name).
+    English product name). ``policy`` screens every text before any of it is synthesized.
     """
 
     def __init__(
@@ -91,6 +93,7 @@ class Engine:
         target_lufs: float = -20.0,
         lookahead: int = 2,
         styles: StyleBook | None = None,
+        policy: TextPolicy | None = None,
     ) -> None:
         self.registry = registry
         self.default_voices = dict(default_voices or {})
@@ -99,6 +102,7 @@ class Engine:
         self.target_lufs = target_lufs
         self.lookahead = lookahead
         self.styles = styles or StyleBook()
+        self.policy = policy or TextPolicy()
         self._gains: dict[str, float] = {}
         self._paces: dict[str, float] = {}  # natural ms per syllable, from the calibration sentence
         self._gain_lock = threading.Lock()
@@ -164,6 +168,7 @@ class Engine:
         pieces = analyze(
             text, ssml=options.ssml, lexicon=self.lexicon, max_chars=limit, max_piece_chars=info.piece_chars
         )
+        self.policy.screen(screened_text(text, is_ssml(text, options.ssml), pieces))
         routes = [Route(p, self._route(info, p, options)) for p in pieces]
         rendition = realise.Rendition.check(self.styles, options.expression, (p.tone for p in pieces))
         texts: dict[int, str] = {}

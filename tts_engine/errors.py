@@ -72,3 +72,26 @@ class VoiceUnavailableError(TTSError):
 
 class SynthesisCancelled(TTSError):
     code = "cancelled"
+
+
+class TextRefusedError(TTSError):
+    """The text policy refused the text (a deny-list term, a moderation check); nothing was spoken.
+    ``rule`` names the rule that refused it."""
+
+    code = "text_refused"
+
+    def __init__(self, rule: str, reason: str) -> None:
+        super().__init__(f"text refused by policy rule {rule!r}: {reason}")
+        self.rule = rule
+        self.reason = reason
+
+
+class VoiceMixError(UnknownVoiceError):
+    """A voice mix that cannot be made (malformed, a weight not above 0, an unknown voice in it,
+    voices of models that do not mix); answered like an unknown voice, naming the voice field."""
+
+    code = "invalid_voice_mix"
+
+    def __init__(self, expression: str, problem: str) -> None:
+        TTSError.__init__(self, f"voice mix {expression!r}: {problem}")
+        self.voice_id = expression

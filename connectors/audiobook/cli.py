@@ -92,7 +92,7 @@ def batch(
                 bar.stop()
                 err.print(f"[bold red]error:[/] {interrupted(out, stop.exit_code)}", highlight=False)
                 leave(stop.exit_code)
-            except (BookError, TTSError) as exc:
+            except (BookError, TTSError, ConfigError) as exc:  # ConfigError: the text policy's settings
                 fail(str(exc))
     for note in result.notes:
         err.print(f"[yellow]note:[/] {note}", highlight=False)

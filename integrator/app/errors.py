@@ -1,7 +1,8 @@
 """Every error the service answers with, in one shape and with one status table.
 
 HTTP bodies use OpenAI's error shape on every route, so one client-side handler fits all:
-``{"error": {"message", "type", "param", "code"}}`` (an unknown voice adds ``known_voices``).
+``{"error": {"message", "type", "param", "code"}}`` (an unknown voice adds ``known_voices``, a
+text the policy refused ``rule``).
 WebSocket ``error`` messages carry the same ``code`` and ``message``.
 """
 
@@ -22,6 +23,7 @@ from tts_engine.errors import (
     InvalidOptionError,
     SSMLError,
     SynthesisCancelled,
+    TextRefusedError,
     TextTooLongError,
     TTSError,
     UnknownVoiceError,
@@ -39,6 +41,7 @@ SYNTHESIS_FAILED = "synthesis_failed"
 TTS_STATUS: dict[type[TTSError], int] = {
     EmptyTextError: 400,
     TextTooLongError: 413,
+    TextRefusedError: 422,
     UnknownVoiceError: 400,
     UnsupportedLanguageError: 400,
     SSMLError: 400,
@@ -57,6 +60,7 @@ class ErrorDetail(BaseModel):
     param: str | None = None
     code: str | None = None
     known_voices: list[str] | None = None
+    rule: str | None = None
 
 
 class ErrorBody(BaseModel):
@@ -118,6 +122,8 @@ def from_tts_error(
     elif isinstance(exc, UnknownVoiceError):
         param = "voice"
         extra["known_voices"] = sorted(known_voices or [])
+    elif isinstance(exc, TextRefusedError):
+        param, extra["rule"] = text_param, exc.rule
     elif isinstance(exc, (EmptyTextError, TextTooLongError, SSMLError, UnsupportedLanguageError)):
         param = text_param
     elif isinstance(exc, InvalidOptionError):
@@ -232,7 +238,8 @@ def error_responses(
         400: "Bad input: malformed JSON, empty text, unknown voice (lists the known ids), invalid SSML",
         401: "Missing or wrong API key",
         413: "Body or text over the limit",
-        422: "Unknown field or invalid value (the message names the field)",
+        422: "Unknown field or invalid value (the message names the field), or a text the text "
+        "policy refused (`code` text_refused, `rule` names the rule)",
         503: "The voice is busy (see Retry-After) or cannot load here",
     }
     words |= described or {}

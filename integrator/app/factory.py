@@ -43,7 +43,7 @@ def create_app(
     if engine is None:
         from integrator.runtime import build_engine
 
-        engine = build_engine(settings)
+        engine = build_engine(settings, services.policy)
     voices.check_config(engine, settings.server)
     service = SpeechService(engine, settings)
     keys = configured_keys(settings.server.api_keys)
@@ -78,7 +78,7 @@ def create_app(
     # Durable jobs (integrator/jobs): the /v1/jobs routes. Their workers: jobs.start_embedded_workers.
     jobs = job_routes.install(
         app,
-        service=services.job_service(voices=engine.registry.ids()),
+        service=services.job_service(voices=engine.registry),
         metrics_registry=service.metrics.registry,
     )
     app.state.services = services

@@ -191,7 +191,7 @@ def install(
     if service is None:
         if settings is None:
             raise ValueError("install() needs settings or a service")
-        service = JobService.from_settings(settings, voices=engine.registry.ids() if engine else None)
+        service = JobService.from_settings(settings, voices=engine.registry if engine else None)
     app.state.jobs = service
 
     async def not_found(request: Request, exc: Exception) -> JSONResponse:

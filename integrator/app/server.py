@@ -49,7 +49,7 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # The composition step of `voxflow serve`: one Services for the app and its embedded workers.
     services = compose(settings)
-    engine = build_engine(settings)
+    engine = build_engine(settings, services.policy)
     app = create_app(engine=engine, services=services)
     workers = None
     if services.settings.jobs.workers:

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from integrator.config import Settings
+from integrator.policy import RefusalMetrics
 from tts_engine.engine import Engine, Plan
 from tts_engine.errors import TTSError
 from tts_engine.types import SynthesisOptions
@@ -34,6 +35,7 @@ class SpeechService:
     warm_up_s: float | None = None
 
     def __post_init__(self) -> None:
+        self.metrics.registry.register(RefusalMetrics(self.engine.policy))
         self.admission = Admission(
             self.settings.server, on_change=self.metrics.admission_changed, backend_of=self._backend_of
         )

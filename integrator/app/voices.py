@@ -6,6 +6,7 @@ from integrator.config import ServerConfig
 from tts_engine.engine import Engine
 from tts_engine.errors import UnknownVoiceError
 from tts_engine.text import main_language
+from tts_engine.voice_mix import is_mix
 
 OPENAI_VOICES = (
     "alloy",
@@ -29,8 +30,7 @@ def resolve_voice(engine: Engine, voice: str | None, text: str, *, ssml: bool | 
     """A voice id the engine knows (raises UnknownVoiceError listing them); none named: the
     engine's choice for the language of ``text`` (read as SSML as ``ssml`` says)."""
     voice_id = voice or engine.default_voice(text, ssml=ssml)
-    engine.registry.info(voice_id)
-    return voice_id
+    return engine.registry.info(voice_id).id  # a mix written another way: as the registry writes it
 
 
 def resolve_openai_voice(
@@ -40,8 +40,8 @@ def resolve_openai_voice(
     behind an OpenAI name (for clients that hard-code ``voice="alloy"``). Otherwise the name maps by
     the language of ``text`` (``server.openai_voices``), and unmapped, to the engine's own choice."""
     ids = engine.registry.ids()
-    if voice in ids:
-        return voice
+    if voice in ids or is_mix(voice):
+        return engine.registry.info(voice).id
     if voice.lower() not in OPENAI_VOICES:
         raise UnknownVoiceError(voice, [*ids, *OPENAI_VOICES])
     if model in ids:

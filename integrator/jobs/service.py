@@ -7,6 +7,8 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from integrator.config import JobsConfig, Settings
+from tts_engine.errors import UnknownVoiceError
+from tts_engine.registry import VoiceRegistry
 
 from .abc import Broker
 from .broker import make_broker
@@ -55,7 +57,7 @@ class JobService:
         cfg: JobsConfig,
         *,
         data_dir: Path,
-        voices: Collection[str] | None = None,
+        voices: Collection[str] | VoiceRegistry | None = None,
         sinks: Collection[str] | None = None,
         kinds: Mapping[str, JobKind] | None = None,
         runs: LocalRuns | None = None,
@@ -64,7 +66,8 @@ class JobService:
         self.broker = broker
         self.cfg = cfg
         self.data_dir = data_dir
-        self.voices = set(voices) if voices is not None else None
+        # The voices jobs may name: ids, or the engine's registry (which also makes voice mixes).
+        self.voices = voices if voices is None or isinstance(voices, VoiceRegistry) else set(voices)
         self.sinks = set(sinks) if sinks is not None else set(cfg.sinks)
         self.kinds = dict(kinds or {})
         # Jobs running in this process: share one with the JobRunner so a cancel acts at once.
@@ -75,7 +78,7 @@ class JobService:
         cls,
         settings: Settings,
         *,
-        voices: Collection[str] | None = None,
+        voices: Collection[str] | VoiceRegistry | None = None,
         backend: str | None = None,
         kinds: Mapping[str, JobKind] | None = None,
         runs: LocalRuns | None = None,
@@ -94,11 +97,20 @@ class JobService:
         self.store.close()
 
     # -- submitting -------------------------------------------------------
+    def _check_voice(self, voice: str) -> None:
+        if isinstance(self.voices, VoiceRegistry):
+            try:
+                self.voices.info(voice)
+            except UnknownVoiceError as exc:  # a voice mix that cannot be made too
+                raise InvalidJob("voice", str(exc)) from None
+        elif self.voices is not None and voice not in self.voices:
+            known = ", ".join(sorted(self.voices))
+            raise InvalidJob("voice", f"unknown voice {voice!r}; known voices: {known}")
+
     def check(self, spec: JobSpec) -> None:
         """What the request model alone cannot know: voices, sinks and job kinds of this deployment."""
-        if spec.voice is not None and self.voices is not None and spec.voice not in self.voices:
-            known = ", ".join(sorted(self.voices))
-            raise InvalidJob("voice", f"unknown voice {spec.voice!r}; known voices: {known}")
+        if spec.voice is not None and self.voices is not None:
+            self._check_voice(spec.voice)
         for i, sink in enumerate(spec.sinks):
             if sink.name not in self.sinks:
                 known = ", ".join(sorted(self.sinks)) or "none configured"

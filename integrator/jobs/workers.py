@@ -124,8 +124,7 @@ class WorkerHandle:
         contribute (integrator.services.Services.worker_handle passes them)."""
         cfg = settings.jobs
         self.settings = settings
-        voices = engine.registry.ids()
-        self.service = service or JobService.from_settings(settings, voices=voices, kinds=kinds)
+        self.service = service or JobService.from_settings(settings, voices=engine.registry, kinds=kinds)
         self._owns_service = service is None
         self.artifacts = ArtifactStore(self.service.artifacts_dir)
         if cache is None and cfg.cache_max_mb > 0:

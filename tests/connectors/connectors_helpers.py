@@ -150,8 +150,8 @@ class Stack:
 @contextmanager
 def stack(settings: Settings, slow_delay_s: float = 0.05) -> Iterator[Stack]:
     voices = tone_voices(slow_delay_s)
-    engine = tone_engine(voices)
     services = compose(settings)  # one for the app and its workers, as `voxflow serve` does
+    engine = tone_engine(voices, policy=services.policy)
     with running_server(settings, engine, voices, services=services) as running:
         workers = services.worker_handle(engine, workers=1, run_schedules=False).start()
         try:

@@ -23,6 +23,7 @@ from integrator.config import Settings
 from integrator.services import Services
 from tts_engine.backend import Backend
 from tts_engine.engine import Engine
+from tts_engine.policy import TextPolicy
 from tts_engine.registry import VoiceRegistry
 from tts_engine.testing import ToneBackend
 
@@ -38,9 +39,13 @@ def tone_voices(slow_delay_s: float = 0.05) -> dict[str, ToneBackend]:
     }
 
 
-def tone_engine(voices: dict[str, ToneBackend], max_chars: int = 20_000) -> Engine:
+def tone_engine(
+    voices: dict[str, ToneBackend], max_chars: int = 20_000, policy: TextPolicy | None = None
+) -> Engine:
     registry = VoiceRegistry([b.info for b in voices.values()], {k: _same(b) for k, b in voices.items()})
-    return Engine(registry, default_voices={"zh": "tone-zh", "en": "tone-en"}, max_chars=max_chars)
+    return Engine(
+        registry, default_voices={"zh": "tone-zh", "en": "tone-en"}, max_chars=max_chars, policy=policy
+    )
 
 
 def _same(backend: Backend) -> Callable[[], Backend]:

@@ -18,8 +18,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..backend import Backend
-from ..errors import UnknownVoiceError
+from ..errors import UnknownVoiceError, VoiceMixError
+from ..registry import VoiceRegistry
 from ..types import VoiceInfo
+from ..voice_mix import parse_mix
 from .common import voice_options
 
 # What each backend needs importable, and the pip line that brings it.
@@ -79,17 +81,18 @@ def _importable(name: str) -> bool:
         return False
 
 
-def available(voice_id: str, config: Mapping[str, Any] | None = None) -> tuple[bool, str]:
-    """Whether ``voice_id`` can load here (packages importable, files present) and, if not, why.
+def available(voice: str | VoiceInfo, config: Mapping[str, Any] | None = None) -> tuple[bool, str]:
+    """Whether ``voice`` (a built-in id, or any voice's info: a mix's) can load here (packages
+    importable, files present) and, if not, why.
 
     Looks for packages without importing them, so it is cheap; a voice reported
     available can still fail to load (e.g. a corrupted model file).
     """
-    info = _info(voice_id)
+    info = voice if isinstance(voice, VoiceInfo) else _info(voice)
     if info.backend == "sambert":
         from . import sambert
 
-        options = voice_options(config, "sambert", voice_id)
+        options = voice_options(config, "sambert", info.id)
         missing = sambert.missing_requirements(sambert.model_dir_from(options), info.speaker or "")
         return (False, sambert.unavailable_message(missing)) if missing else (True, "")
     modules, hint = _NEEDS[info.backend]
@@ -130,3 +133,60 @@ def builtin_backends(config: Mapping[str, Any] | None = None) -> dict[str, Calla
                 "sambert", "SambertBackend", speaker=info.speaker, model_dir=model_dir_from(options)
             )
     return factories
+
+
+# Backends whose speakers blend by weight, and how: Kokoro mixes its speakers' style vectors.
+MIXABLE = ("kokoro",)
+
+
+def mix_voice(
+    expression: str,
+    lookup: Callable[[str], VoiceInfo],
+    config: Mapping[str, Any] | None = None,
+    *,
+    name: str | None = None,
+) -> tuple[VoiceInfo, Callable[[], Backend]]:
+    """Info and a factory for the mix ``expression`` (:mod:`tts_engine.voice_mix`) of voices
+    ``lookup`` knows; ``name`` is its id when configured as a named mix (else the mix written
+    one way). Raises VoiceMixError when the mix cannot be made."""
+    from . import kokoro
+
+    mix = parse_mix(expression)
+    infos = []
+    for voice, _ in mix.parts:
+        try:
+            infos.append(lookup(voice))
+        except UnknownVoiceError:
+            raise VoiceMixError(expression, f"unknown voice {voice!r}") from None
+    backends = sorted({info.backend for info in infos})
+    if len(backends) > 1:
+        raise VoiceMixError(expression, f"voices of different models ({', '.join(backends)}) cannot be mixed")
+    if backends[0] not in MIXABLE:
+        raise VoiceMixError(expression, f"{backends[0]} voices cannot be mixed (only {', '.join(MIXABLE)})")
+    speakers: dict[str, float] = {}
+    for (voice, weight), info in zip(mix.parts, infos, strict=True):
+        own = kokoro.speaker_weights(info.id)
+        if own is None:
+            raise VoiceMixError(expression, f"{voice} is a mix itself: mix the voices it is made of")
+        for speaker, w in own.items():
+            speakers[speaker] = speakers.get(speaker, 0.0) + weight * w
+    lang = infos[0].language
+    info = kokoro.mix_info(name or mix.id, name or "Mix", lang, mix.label)
+    device = voice_options(config, "kokoro", info.id).get("device") or (config or {}).get("device") or "auto"
+    return info, _lazy("kokoro", "KokoroBackend", lang=lang, device=device, weights=speakers, info=info)
+
+
+def builtin_registry(
+    config: Mapping[str, Any] | None = None, mixes: Mapping[str, str] | None = None
+) -> VoiceRegistry:
+    """The built-in voices, the named ``mixes`` (id -> mix) among them, and mixes written in
+    requests made when first asked for. Raises VoiceMixError for a named mix that cannot be made."""
+    def resolve(expression: str) -> tuple[VoiceInfo, Callable[[], Backend]]:
+        return mix_voice(expression, registry.info, config)
+
+    registry = VoiceRegistry(voice_infos(), builtin_backends(config), resolve_mix=resolve)
+    for name, expression in (mixes or {}).items():
+        if name in registry.ids():
+            raise VoiceMixError(expression, f"the name {name!r} is already a voice's")
+        registry.register(*mix_voice(expression, registry.info, config, name=name))
+    return registry

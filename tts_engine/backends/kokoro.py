@@ -50,6 +50,24 @@ def voice_id(short: str, lang: str) -> str:
     return f"{lang}-kokoro-{short}"
 
 
+def speaker_weights(voice: str) -> dict[str, float] | None:
+    """The speaker styles (and weights) behind a built-in Kokoro voice id, None for another id."""
+    lang, _, short = voice.partition("-kokoro-")
+    return dict(VOICES[short]) if lang in _LANGUAGE_NAMES and short in VOICES else None
+
+
+def mix_info(voice: str, name: str, lang: str, label: str) -> VoiceInfo:
+    """Info for a mix of Kokoro voices (tts_engine.voice_mix) with id ``voice``; ``label``
+    says what is in it ("70% zh-kokoro-kumo, 30% zh-kokoro-alpha")."""
+    return replace(
+        voice_info("kumo", lang),
+        id=voice,
+        name=f"{name} (Kokoro mix, {_LANGUAGE_NAMES[lang]})",
+        speaker=None,
+        description=f"Kokoro-82M v1.0 int8; a mix of {label}.",
+    )
+
+
 def voice_info(short: str, lang: str) -> VoiceInfo:
     """Static info for voice ``short`` (a key of VOICES) leading with ``lang`` ("zh" or "en")."""
     other = "en" if lang == "zh" else "zh"
@@ -175,7 +193,8 @@ def _open(device: str) -> _Model:
 
 class KokoroBackend(Backend):
     """One Kokoro voice (a speaker or a blend); ``lang`` only orders VoiceInfo.languages (both
-    languages are spoken). ``weights`` replaces the voice's blend, for tuning new ones."""
+    languages are spoken). ``weights`` replaces the voice's blend (speaker style -> weight, summing
+    to 1), for tuning new ones and for voice mixes, which also give their ``info``."""
 
     takes_pinyin = True
 
@@ -185,6 +204,7 @@ class KokoroBackend(Backend):
         lang: str = "zh",
         device: str = "auto",
         weights: dict[str, float] | None = None,
+        info: VoiceInfo | None = None,
     ) -> None:
         super().__init__()
         # One session for every speaker, and each run already uses every core: all Kokoro
@@ -193,11 +213,12 @@ class KokoroBackend(Backend):
         if (short not in VOICES and weights is None) or lang not in _LANGUAGE_NAMES:
             raise VoiceUnavailableError(f"no Kokoro voice {voice_id(short, lang)!r}")
         self.weights = dict(weights or VOICES[short])
-        self.info = (
-            voice_info(short, lang)
-            if weights is None
-            else replace(voice_info("kumo", lang), id=voice_id(short, lang), name=short, speaker=None)
-        )
+        if info is not None:
+            self.info = info
+        elif weights is None:
+            self.info = voice_info(short, lang)
+        else:
+            self.info = replace(voice_info("kumo", lang), id=voice_id(short, lang), name=short, speaker=None)
         self.device = device
         self._model: _Model | None = None
         self._style: np.ndarray | None = None

@@ -23,6 +23,7 @@ from integrator.jobs.job import Job
 from integrator.jobs.workers import WorkerHandle
 from integrator.services import compose
 from tts_engine.engine import Engine
+from tts_engine.policy import TextPolicy
 from tts_engine.registry import VoiceRegistry
 from tts_engine.testing import ToneBackend
 
@@ -73,10 +74,10 @@ FAST_JOBS: dict[str, Any] = {
 }
 
 
-def tone_engine(voice_id: str = "test-tone") -> Engine:
+def tone_engine(voice_id: str = "test-tone", policy: TextPolicy | None = None) -> Engine:
     voice = ToneBackend(voice_id, sample_rate=24000)
     registry = VoiceRegistry([voice.info], {voice.info.id: lambda: voice})
-    return Engine(registry, default_voices={"zh": voice.info.id, "en": voice.info.id})
+    return Engine(registry, default_voices={"zh": voice.info.id, "en": voice.info.id}, policy=policy)
 
 
 class Stack:
@@ -84,17 +85,20 @@ class Stack:
 
     def __init__(
         self, feishu: Feishu, data_dir: Path, engine: Engine | None = None, *,
-        jobs: dict[str, Any] | None = None, **feishu_cfg: Any,
+        jobs: dict[str, Any] | None = None, policy: dict[str, Any] | None = None, **feishu_cfg: Any,
     ) -> None:
         self.feishu = feishu
-        self.engine = engine or tone_engine()
         cfg = feishu.cfg.model_dump(mode="json") | {
             "app_secret": feishu.fake.app_secret, "encrypt_key": feishu.fake.encrypt_key,
             "verification_token": feishu.fake.verification_token, **feishu_cfg,
         }
-        data = {"data_dir": str(data_dir), "jobs": FAST_JOBS | (jobs or {}), "feishu": cfg}
+        data = {
+            "data_dir": str(data_dir), "jobs": FAST_JOBS | (jobs or {}), "feishu": cfg,
+            "policy": policy or {},
+        }
         loaded = validate_settings(data, FeishuPlugin.sections)
-        self.services = compose(loaded)  # the sinks and the poll schedule included
+        self.services = compose(loaded)  # the sinks, the poll schedule and the text policy included
+        self.engine = engine or tone_engine(policy=self.services.policy)
         self.settings = self.services.settings
         self.plugin = self.services.connector(FeishuPlugin)
         runtime = self.plugin.runtime

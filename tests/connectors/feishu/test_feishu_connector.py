@@ -148,3 +148,26 @@ def test_an_event_that_cannot_be_handled_yet_is_kept_and_tried_again(stack: Stac
     [job] = stack.jobs()
     assert job.spec.sinks[0].params["record_id"] == rid and feishu.record(rid)["Status"] == "Processing"
     assert not stack.runtime.store.add_event(event_id, event["event"])  # remembered: a redelivery is dropped
+
+
+def test_a_record_the_text_policy_refuses_is_marked_failed_naming_the_rule(
+    make_feishu: Callable[..., Feishu], tmp_path: Path
+) -> None:
+    (tmp_path / "deny.txt").write_text("[violence]\n杀人\n", encoding="utf-8")
+    feishu = make_feishu()
+    stack = Stack(feishu, tmp_path, policy={"deny_list": str(tmp_path / "deny.txt")}).start(workers=1)
+    try:
+        bad = feishu.add("会上有人说要殺人。")
+        good = feishu.add("会议照常进行。")
+        stack.runtime.poll()
+        jobs = stack.wait_jobs(2)
+        [refused] = [j for j in jobs if j.spec.sinks[0].params["record_id"] == bad]
+        assert refused.status is JobStatus.FAILED and refused.error_code == "text_refused"
+        assert stack.runtime.report_failures() == 1
+        assert feishu.record(bad)["Status"] == "Failed"
+        assert "text refused by policy rule 'violence'" in feishu.record(bad)["Error"][0]["text"]
+        assert feishu.record(good)["Status"] != "Failed"
+        voice = stack.engine.registry.get("test-tone")
+        assert not any("杀" in p.text or "殺" in p.text for p, _, _ in voice.calls)  # type: ignore[attr-defined]
+    finally:
+        stack.close()

@@ -73,3 +73,17 @@ def test_every_shipped_blend_is_a_voice_in_both_languages_with_weights_summing_t
         assert {f"zh-kokoro-{short}", f"en-kokoro-{short}"} <= ids
         assert sum(weights.values()) == pytest.approx(1.0)
         assert set(weights) <= set(kokoro.SPEAKERS.values())
+
+
+def test_a_voice_mix_is_a_blend_of_its_voices_speakers_by_the_mix_weights() -> None:
+    registry = catalog.builtin_registry({"device": "cpu"})
+    info = registry.info("zh-kokoro-kumo*0.7+zh-kokoro-alpha*0.3")
+    voice = registry._factories[info.id]()
+    assert isinstance(voice, KokoroBackend) and voice.info == info
+    assert voice.weights == pytest.approx({"jm_kumo": 0.7, "jf_alpha": 0.3})
+    session = FakeSession()
+    styles = {"jm_kumo": table(0.0), "jf_alpha": table(1000.0)}
+    model = _Model(session, {"a": 1}, styles, lambda text, lang, pinyin: "a" * len(text))  # type: ignore[arg-type]
+    voice._model, voice._style = model, model.style(voice.weights)
+    voice.synthesize(Piece("你" * 30, "zh"))
+    assert session.rows == [pytest.approx(0.7 * 29 + 0.3 * 1029)]  # the style row fed is the weighted sum
