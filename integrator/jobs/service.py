@@ -7,6 +7,8 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from integrator.config import JobsConfig, Settings
+from tts_engine.errors import InvalidOptionError
+from tts_engine.prosody.styles import StyleBook
 
 from .abc import Broker
 from .broker import make_broker
@@ -59,6 +61,7 @@ class JobService:
         sinks: Collection[str] | None = None,
         kinds: Mapping[str, JobKind] | None = None,
         runs: LocalRuns | None = None,
+        styles: StyleBook | None = None,
     ) -> None:
         self.store = store
         self.broker = broker
@@ -67,6 +70,7 @@ class JobService:
         self.voices = set(voices) if voices is not None else None
         self.sinks = set(sinks) if sinks is not None else set(cfg.sinks)
         self.kinds = dict(kinds or {})
+        self.styles = styles or StyleBook()
         # Jobs running in this process: share one with the JobRunner so a cancel acts at once.
         self.runs = runs if runs is not None else LocalRuns()
 
@@ -83,7 +87,10 @@ class JobService:
         cfg = settings.jobs
         store = JobStore(cfg.database_url or default_url(settings.data_dir))
         broker = make_broker(cfg, settings.data_dir, backend=backend)
-        return cls(store, broker, cfg, data_dir=settings.data_dir, voices=voices, kinds=kinds, runs=runs)
+        return cls(
+            store, broker, cfg, data_dir=settings.data_dir, voices=voices, kinds=kinds, runs=runs,
+            styles=StyleBook.from_settings(settings.engine.styles),
+        )
 
     @property
     def artifacts_dir(self) -> Path:
@@ -95,7 +102,11 @@ class JobService:
 
     # -- submitting -------------------------------------------------------
     def check(self, spec: JobSpec) -> None:
-        """What the request model alone cannot know: voices, sinks and job kinds of this deployment."""
+        """What the request model alone cannot know: voices, styles, sinks and job kinds here."""
+        try:
+            spec.expression().check(self.styles)
+        except InvalidOptionError as exc:
+            raise InvalidJob(exc.field or "style", str(exc)) from None
         if spec.voice is not None and self.voices is not None and spec.voice not in self.voices:
             known = ", ".join(sorted(self.voices))
             raise InvalidJob("voice", f"unknown voice {spec.voice!r}; known voices: {known}")
