@@ -101,6 +101,7 @@ class FeishuConnector:
         try:
             return JobSpec.model_validate({
                 "texts": [m.text], "voice": m.voice, "format": m.fmt, "speed": m.speed, "source": SOURCE,
+                "style": m.style, "intensity": m.intensity,
                 "idempotency_key": f"feishu:{table.key}:{m.record_id}:{m.hash}", "sinks": sinks,
                 "metadata": {"feishu": {"app_token": table.app_token, "table_id": table.table_id,
                                         "record_id": m.record_id}},
@@ -115,8 +116,11 @@ class FeishuConnector:
         try:
             spec = self.spec_for(m)
             jobs.check(spec)
-        except (RecordError, InvalidJob) as exc:
+        except RecordError as exc:
             return Step("failed", reason=str(exc))
+        except InvalidJob as exc:
+            column = getattr(self.cfg.fields_for(m.table), exc.field, None) if exc.field == "style" else None
+            return Step("failed", reason=f"{column}: {exc}" if column else str(exc))
         key = spec.idempotency_key or ""
         job = jobs.by_key(key)
         while job is not None and job.status.terminal:
