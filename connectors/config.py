@@ -188,6 +188,9 @@ class AudiobookConfig(BaseModel):
     format: Literal["mp3", "m4b"] = "mp3"
     # Bits per second of chapter files and the book.
     bitrate: int = Field(default=64_000, ge=16_000, le=320_000)
+    # The speaking style of books that name none (voxflow batch --style, a job's style).
+    style: str | None = Field(default=None, min_length=1, max_length=64)
+    intensity: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
 def root(configured: Path | None, data_dir: Path, default: str) -> Path:
