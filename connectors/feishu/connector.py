@@ -119,8 +119,7 @@ class FeishuConnector:
         except RecordError as exc:
             return Step("failed", reason=str(exc))
         except InvalidJob as exc:
-            column = getattr(self.cfg.fields_for(m.table), exc.field, None) if exc.field == "style" else None
-            return Step("failed", reason=f"{column}: {exc}" if column else str(exc))
+            return Step("failed", reason=self._reason(m, exc))
         key = spec.idempotency_key or ""
         job = jobs.by_key(key)
         while job is not None and job.status.terminal:
@@ -134,6 +133,13 @@ class FeishuConnector:
             else:
                 return Step("retry", spec, job.id)  # a person set the status back to pending
         return Step("waiting") if job is not None else Step("submit", spec)
+
+    def _reason(self, m: Minutes, exc: InvalidJob) -> str:
+        """What the record's Error says: a bad style names its column, or feishu.style it came from."""
+        if exc.field != "style":
+            return str(exc)
+        column = self.cfg.fields_for(m.table).style
+        return f"{column if column and m.style != self.cfg.style else 'feishu.style'}: {exc}"
 
     def start(self, m: Minutes, step: Step, jobs: JobService) -> str:
         """Submit the planned job, once the record says ``Processing``: "queued" or "waiting"."""

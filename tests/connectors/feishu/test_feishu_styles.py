@@ -94,3 +94,16 @@ def test_check_wants_a_select_or_text_style_column(
         assert any(p.startswith("fields.intensity: no column named 'Intensity'") for p in problems)
     finally:
         stack.close()
+
+
+def test_records_without_a_style_take_the_configured_one(styled: tuple[Feishu, Stack]) -> None:
+    feishu, stack = styled
+    stack.runtime.cfg.style = "serious"
+    plain, own = feishu.add(TEXT), feishu.add(TEXT, Style="gentle")
+    stack.runtime.poll()
+    assert {j.spec.style for j in stack.jobs()} == {"serious", "gentle"}
+    stack.runtime.cfg.style = "sleepy"  # a default that is not a style is named as the setting
+    feishu.fake.edit_record(APP, feishu.table_id, plain, {"Minutes": TEXT + "再见。"})
+    assert stack.runtime.poll().failed == 1
+    assert feishu.record(plain)["Error"][0]["text"].startswith("feishu.style: unknown style 'sleepy'")
+    assert feishu.record(own)["Status"] == "Processing"
