@@ -9,9 +9,9 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from integrator.cli import cli_app
+from tts_engine.prosody.measure import Heard, hear
 
 app = cli_app()
-from tts_engine.prosody.measure import Heard, hear
 
 runner = CliRunner()
 TEXT = "The meeting starts at three this afternoon. Please bring the quarterly report."
