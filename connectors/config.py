@@ -26,6 +26,8 @@ CALLBACK_SINK = "callback"  # the job sink (and its type) that calls results bac
 CALLBACK_SECRET_ENV = "VOXFLOW_CALLBACK_SECRET"
 LINK_SECRET_ENV = "VOXFLOW_LINK_SECRET"
 HookFormat = Literal["mp3", "wav", "opus", "flac", "aac"]
+# The request fields of a style and a duration, and the HookConfig setting that says where a body holds each.
+EXPRESSION_PATHS = {f: f"{f}_path" for f in ("style", "intensity", "duration_s", "duration_ratio")}
 
 
 def hook_secret_env(name: str) -> str:
@@ -65,7 +67,9 @@ class HookCallback(BaseModel):
 
 class HookConfig(BaseModel):
     """One inbound webhook. ``text_path`` and ``idempotency_path`` are JMESPath expressions
-    (``data.content``, ``items[0].text``) into the JSON body."""
+    (``data.content``, ``items[0].text``) into the JSON body. ``style`` and ``intensity`` are the
+    hook's speaking style; a body may set its own at ``style_path``, ``intensity_path``,
+    ``duration_s_path`` and ``duration_ratio_path`` (null: the body cannot)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -83,14 +87,24 @@ class HookConfig(BaseModel):
     callback: HookCallback | None = None
     feed: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     tolerance_s: int = Field(default=300, ge=10, le=3600)
+    style: str | None = Field(default=None, min_length=1, max_length=64)
+    intensity: float = Field(default=1.0, ge=0.0, le=1.0)
+    style_path: str | None = "style"
+    intensity_path: str | None = "intensity"
+    duration_s_path: str | None = "duration_s"
+    duration_ratio_path: str | None = "duration_ratio"
 
     @model_validator(mode="after")
     def _paths(self) -> HookConfig:
-        _json_path(self.text_path, "text_path")
-        _json_path(self.idempotency_path, "idempotency_path")
+        for field in ("text_path", "idempotency_path", *EXPRESSION_PATHS.values()):
+            _json_path(getattr(self, field), field)
         if self.idempotency_header and self.idempotency_path:
             raise ValueError("give at most one of idempotency_header or idempotency_path")
         return self
+
+    def expression_paths(self) -> dict[str, str]:
+        """Request field -> where the body may hold it, for the fields this hook reads from bodies."""
+        return {f: path for f, key in EXPRESSION_PATHS.items() if (path := getattr(self, key))}
 
     def secrets(self, name: str) -> list[str]:
         """The accepted secrets: ``secret``, else the environment variable."""
@@ -174,6 +188,9 @@ class AudiobookConfig(BaseModel):
     format: Literal["mp3", "m4b"] = "mp3"
     # Bits per second of chapter files and the book.
     bitrate: int = Field(default=64_000, ge=16_000, le=320_000)
+    # The speaking style of books that name none (voxflow batch --style, a job's style).
+    style: str | None = Field(default=None, min_length=1, max_length=64)
+    intensity: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
 def root(configured: Path | None, data_dir: Path, default: str) -> Path:

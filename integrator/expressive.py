@@ -11,17 +11,20 @@ class ExpressionFields(BaseModel):
     """Mixed into request bodies: ``style``, ``intensity``, ``duration_s``, ``duration_ratio``."""
 
     style: str | None = Field(
-        None,
+        default=None,
         min_length=1,
         max_length=64,
         description="Speaking style from GET /v1/styles (cheerful, sad, 开心, …); default neutral.",
     )
-    intensity: float = Field(1.0, ge=0.0, le=1.0, description="How strongly to apply the style, 0–1.")
+    intensity: float = Field(default=1.0, ge=0.0, le=1.0, description="How strongly to apply the style, 0–1.")
     duration_s: float | None = Field(
-        None, gt=0.0, le=MAX_DURATION_S, description="Make the audio exactly this long (±2 % or ±40 ms)."
+        default=None,
+        gt=0.0,
+        le=MAX_DURATION_S,
+        description="Make the audio exactly this long (±2 % or ±40 ms).",
     )
     duration_ratio: float | None = Field(
-        None,
+        default=None,
         ge=MIN_DURATION_RATIO,
         le=MAX_DURATION_RATIO,
         description="Make the audio this many times its natural length.",

@@ -20,13 +20,14 @@ from integrator.jobs.artifacts import file_sha256
 from integrator.runtime import default_voice_for
 from tts_engine.audio.codecs import output_rate
 from tts_engine.engine import Engine
-from tts_engine.errors import EmptyTextError, SynthesisCancelled
+from tts_engine.errors import EmptyTextError, InvalidOptionError, SynthesisCancelled
 from tts_engine.types import SynthesisOptions
 
 from . import captions, chapter_files
 from .book import Book, BookError, Chapter
 from .manifest import ChapterEntry, Manifest, chapter_key
 from .reader import read_book
+from .styles import FIELD, BookStyle
 
 log = logging.getLogger(__name__)
 PART_CHARS = 20_000  # text handed to the engine at once: bounded memory, steady progress
@@ -38,6 +39,7 @@ class BatchOptions:
     format: str = "mp3"  # mp3 (ID3 chapters) or m4b (AAC in MP4, .m4a chapter files)
     speed: float = 1.0
     bitrate: int = 64_000
+    styles: BookStyle = field(default_factory=BookStyle)  # the book's style and chapters' own
 
 
 @dataclass
@@ -121,6 +123,7 @@ class Batch:
     ) -> None:
         if options.format not in chapter_files.FORMATS:
             raise BookError(f"unknown audiobook format {options.format!r}; choose mp3 or m4b")
+        options.styles.check(engine.styles)
         self.engine = engine
         self.options = options
         self.cancel = cancel or threading.Event()
@@ -135,6 +138,10 @@ class Batch:
         spoken = [c for c in book.chapters if not c.empty]
         if not spoken:
             raise BookError(f"{book.title!r}: no chapter has text to speak")
+        beyond = [n for n in (opts.styles.chapters or {}) if n > len(book.chapters)]
+        if beyond:
+            where = f"{FIELD}.{min(beyond)}"
+            raise InvalidOptionError(f"{where}: {book.title!r} has {len(book.chapters)} chapters", where)
         voice = opts.voice or default_voice_for(self.engine, " ".join(c.speech[:2000] for c in spoken[:5]))
         codec = chapter_files.CODEC_FORMAT[opts.format]
         rate = output_rate(codec, None, self.engine.registry.info(voice).sample_rate)
@@ -178,7 +185,10 @@ class Batch:
     ) -> ChapterEntry:
         if self.cancel.is_set():
             raise SynthesisCancelled("the batch was cancelled")
-        key = chapter_key(chapter.speech, dict(self._settings(voice, rate), title=chapter.title))
+        expression = self.options.styles.of(index)
+        # Plain chapters keep the key they had before styles: their files stay valid.
+        styled = {} if expression.plain else {"style": expression.style, "intensity": expression.intensity}
+        key = chapter_key(chapter.speech, dict(self._settings(voice, rate), title=chapter.title, **styled))
         if chapter.empty:
             note = f"chapter {index} ({chapter.title!r}) has no text: skipped"
             tally.notes.append(note)
@@ -218,7 +228,10 @@ class Batch:
     ) -> ChapterEntry:
         opts = self.options
         codec = chapter_files.CODEC_FORMAT[opts.format]
-        options = SynthesisOptions(speed=opts.speed, sample_rate=rate, ssml=False, cancel=self.cancel)
+        options = SynthesisOptions(
+            speed=opts.speed, sample_rate=rate, ssml=False, cancel=self.cancel,
+            expression=opts.styles.of(index),
+        )
         tmp = path.with_name(f".{path.name}.part")
         metadata = {"title": chapter.title, "album": book.title, "track": f"{index}/{len(book.chapters)}"}
         if book.author:

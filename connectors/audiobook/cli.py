@@ -33,6 +33,21 @@ def batch(
     ] = None,
     speed: Annotated[float, typer.Option(help="Pace, 0.5–2.0.")] = 1.0,
     bitrate: Annotated[int | None, typer.Option(help="Bits per second (default audiobook.bitrate).")] = None,
+    style: Annotated[
+        str | None,
+        typer.Option(help="Speaking style of the book (see `voxflow styles`; default audiobook.style)."),
+    ] = None,
+    intensity: Annotated[
+        float | None, typer.Option(help="How strongly to apply the style, 0–1 (default 1).")
+    ] = None,
+    chapter_style: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--chapter-style",
+            metavar="N=STYLE[:INTENSITY]",
+            help="A chapter's own style, by its number: 3=sad, 5=cheerful:0.6. Repeat for more chapters.",
+        ),
+    ] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")] = None,
 ) -> None:
     """Convert a book; run it again after an interruption and finished chapters are kept.
@@ -50,6 +65,7 @@ def batch(
     from .batch import Progress as BatchProgress
     from .book import BookError
     from .stopping import stop_on_signals
+    from .styles import BookStyle, chapter_styles
 
     try:
         settings = load_installed_settings(config)
@@ -60,6 +76,14 @@ def batch(
     if fmt not in ("mp3", "m4b"):
         fail(f"unknown format {fmt!r}; choose mp3 or m4b")
     out = output or Path(source.stem)
+    try:
+        styles = BookStyle(
+            style or cfg.style,
+            cfg.intensity if intensity is None else intensity,
+            chapter_styles(chapter_style),
+        )
+    except TTSError as exc:
+        fail(str(exc))
     with Progress(
         TextColumn("[bold]{task.description}", table_column=None),
         BarColumn(),
@@ -86,7 +110,9 @@ def batch(
         with stop_on_signals() as stop:
             try:
                 engine = build_engine(settings)
-                options = BatchOptions(voice=voice, format=fmt, speed=speed, bitrate=bitrate or cfg.bitrate)
+                options = BatchOptions(
+                    voice=voice, format=fmt, speed=speed, bitrate=bitrate or cfg.bitrate, styles=styles
+                )
                 result = Batch(engine, options, cancel=stop.event, on_progress=show).run(source, out)
             except SynthesisCancelled:
                 bar.stop()

@@ -1,7 +1,9 @@
 """The ``audiobook`` job kind (a batch is a job) and the ``audiobook.batch`` schedule action.
 
-A job ``{"kind": "audiobook", "args": {"input": "moby.epub", "output": "moby", "format": "m4b"},
-"voice": ..., "speed": ...}`` converts a book on a job worker: its progress counts characters,
+A job ``{"kind": "audiobook", "args": {"input": "moby.epub", "output": "moby", "format": "m4b",
+"chapter_styles": {"3": "sad"}}, "voice": ..., "speed": ..., "style": ..., "intensity": ...}``
+converts a book on a job worker (``style`` for the whole book, ``chapter_styles`` for chapters
+by number, as styles.py reads them): its progress counts characters,
 ``GET /v1/jobs/{id}`` adds chapters done from the manifest, and its artifact is the book file.
 Paths are confined to ``audiobook.input_dir`` and ``audiobook.output_dir``: an API client cannot
 make the server read or write anywhere else.
@@ -16,15 +18,17 @@ from integrator.config import Settings
 from integrator.jobs.job import Job, JobSpec, JobStatus, Priority
 from integrator.jobs.kinds import InvalidKindArgs, JobKind, KindResult, KindRun
 from integrator.jobs.schedules import ActionContext
-from tts_engine.errors import TTSError
+from tts_engine.errors import InvalidOptionError, TTSError
+from tts_engine.prosody.styles import StyleBook
 
 from ..config import audiobook_of, root
 from .batch import Batch, BatchOptions, Progress
 from .book import SUFFIXES, BookError
 from .manifest import Manifest
+from .styles import FIELD, BookStyle, chapter_styles
 
 KIND = "audiobook"
-ARGS = frozenset({"input", "output", "format"})
+ARGS = frozenset({"input", "output", "format", "chapter_styles"})
 
 
 class InvalidBook(TTSError):
@@ -64,6 +68,27 @@ def locate(settings: Settings, spec: JobSpec) -> tuple[Path, Path, str]:
     return source, out, str(fmt)
 
 
+def book_style(settings: Settings, spec: JobSpec) -> BookStyle:
+    """The job's style (else ``audiobook.style``) and its chapters' own, checked against the
+    configured styles; InvalidKindArgs naming the field."""
+    if spec.duration_s is not None or spec.duration_ratio is not None:
+        field = "duration_s" if spec.duration_s is not None else "duration_ratio"
+        raise InvalidKindArgs(field, f"an audiobook takes no {field}: its length is the book's")
+    cfg = audiobook_of(settings)
+    try:
+        styles = BookStyle(
+            spec.style or cfg.style,
+            spec.intensity if spec.style else cfg.intensity,
+            chapter_styles(spec.args.get(FIELD)),
+        )
+        styles.check(StyleBook.from_settings(settings.engine.styles))
+    except InvalidOptionError as exc:
+        field = exc.field or FIELD
+        where = field if field in ("style", "intensity") else f"args.{field}"
+        raise InvalidKindArgs(where, str(exc)) from None
+    return styles
+
+
 class AudiobookKind(JobKind):
     """Audiobook jobs of one process, confined to the directories its settings name."""
 
@@ -74,6 +99,7 @@ class AudiobookKind(JobKind):
         source, _, _ = locate(self.settings, spec)
         if not source.is_file():
             raise InvalidKindArgs("args.input", f"no book at {source}")
+        book_style(self.settings, spec)
 
     def run(self, ctx: KindRun) -> KindResult:
         spec = ctx.job.spec
@@ -83,7 +109,10 @@ class AudiobookKind(JobKind):
         def progress(p: Progress) -> None:
             ctx.report(p.fraction, p.characters_total)
 
-        options = BatchOptions(voice=spec.voice, format=fmt, speed=spec.speed, bitrate=bitrate)
+        options = BatchOptions(
+            voice=spec.voice, format=fmt, speed=spec.speed, bitrate=bitrate,
+            styles=book_style(self.settings, spec),
+        )
         batch = Batch(ctx.engine, options, cancel=ctx.cancel, on_progress=progress)
         try:
             result = batch.run(source, out)
@@ -109,14 +138,17 @@ class AudiobookKind(JobKind):
 
 
 def batch_action(ctx: ActionContext, **args: Any) -> str:
-    """Queue an audiobook job: ``args`` are input, output, format, voice, speed. A run still queued
-    or running for the same output is returned instead of a second one."""
+    """Queue an audiobook job: ``args`` are input, output, format, chapter_styles, voice, speed,
+    style, intensity. A run still queued or running for the same output is returned instead of a
+    second one."""
     kind_args = {k: v for k, v in args.items() if k in ARGS}
     spec = JobSpec(
         kind=KIND,
         args=kind_args,
         voice=args.get("voice"),
         speed=args.get("speed", 1.0),
+        style=args.get("style"),
+        intensity=args.get("intensity", 1.0),
         source="schedule",
         priority=Priority.BATCH,
     )

@@ -75,10 +75,14 @@ class Minutes:
     fmt: str
     status: str
     recorded_hash: str | None  # hash in the name of the attachment there now, if ours
+    style: str | None = None
+    intensity_text: str = ""
 
     @property
     def hash(self) -> str:
-        return content_hash(self.text, self.voice, self.speed_text, self.fmt)
+        return content_hash(
+            self.text, self.voice, self.speed_text, self.fmt, self.style or "", self.intensity_text
+        )
 
     @property
     def speed(self) -> float:
@@ -88,6 +92,17 @@ class Minutes:
         if number is None:
             raise RecordError(f"speed {self.speed_text!r} is not a number")
         return number
+
+    @property
+    def intensity(self) -> float:
+        """0–1 as typed, or a percentage: more than 1 (70) or ending in % ("70%") is divided by 100."""
+        if not self.intensity_text:
+            return 1.0
+        text = self.intensity_text.strip()
+        number = to_number(text.removesuffix("%"))
+        if number is None:
+            raise RecordError(f"intensity {self.intensity_text!r} is not a number")
+        return number / 100 if text.endswith("%") or number > 1 else number
 
     @property
     def file_name(self) -> str:
@@ -101,6 +116,7 @@ class Minutes:
 def read_minutes(cfg: FeishuConfig, table: TableConfig, record_id: str, fields: dict[str, Any]) -> Minutes:
     names = cfg.fields_for(table)
     voice = to_text(fields.get(names.voice)).strip() if names.voice else ""
+    style = to_text(fields.get(names.style)).strip() if names.style else ""
     files = attachments(fields.get(names.attachment))
     match = _NAME.match(str(files[0].get("name", ""))) if len(files) == 1 else None
     return Minutes(
@@ -112,6 +128,8 @@ def read_minutes(cfg: FeishuConfig, table: TableConfig, record_id: str, fields: 
         fmt=cfg.format,
         status=to_text(fields.get(names.status)).strip(),
         recorded_hash=match.group(1) if match else None,
+        style=style or cfg.style,
+        intensity_text=to_text(fields.get(names.intensity)).strip() if names.intensity else "",
     )
 
 
@@ -221,7 +239,8 @@ class Bitable:
 
     @staticmethod
     def _read_names(names: FieldNames) -> list[str]:
-        return [*names.text, names.attachment, names.status, *(n for n in (names.voice, names.speed) if n)]
+        extra = [n for n in names.inputs() if n not in names.text]
+        return [*names.text, names.attachment, names.status, *extra]
 
     # -- writing -----------------------------------------------------------
     def update(self, table: TableConfig, record_id: str, fields: dict[str, Any]) -> None:

@@ -15,8 +15,10 @@ from .fields import (
     ATTACHMENT,
     DURATION_TYPES,
     ERROR_TYPES,
+    INTENSITY_TYPES,
     SPEED_TYPES,
     STATUS_TYPES,
+    STYLE_TYPES,
     TEXT_TYPES,
     TYPE_NAMES,
     VOICE_TYPES,
@@ -46,6 +48,8 @@ def column_problems(connector: FeishuConnector, table: TableConfig, schema: Sche
         ("fields.error", names.error, ERROR_TYPES),
         ("fields.voice", names.voice, VOICE_TYPES),
         ("fields.speed", names.speed, SPEED_TYPES),
+        ("fields.style", names.style, STYLE_TYPES),
+        ("fields.intensity", names.intensity, INTENSITY_TYPES),
     ]
     problems = []
     for key, name, types in wanted:

@@ -31,6 +31,8 @@ class FieldNames(BaseModel):
     error: str | None = "Error"
     voice: str | None = None
     speed: str | None = None
+    style: str | None = None  # a speaking style per record (single select: 开心, sad, …)
+    intensity: str | None = None  # how strongly: 0–1, or a percentage (70, "70%")
 
     @field_validator("text", mode="before")
     @classmethod
@@ -39,7 +41,7 @@ class FieldNames(BaseModel):
 
     def inputs(self) -> list[str]:
         """Columns whose edits change the audio."""
-        return [*self.text, *(n for n in (self.voice, self.speed) if n)]
+        return [*self.text, *(n for n in (self.voice, self.speed, self.style, self.intensity) if n)]
 
     def outputs(self) -> list[str]:
         """Columns the connector writes."""
@@ -95,6 +97,7 @@ class FeishuConfig(BaseModel):
     fields: FieldNames = Field(default_factory=FieldNames)
     status: StatusValues = Field(default_factory=StatusValues)
     voice: str | None = None  # default voice; None picks the engine's default for the text's language
+    style: str | None = Field(default=None, min_length=1, max_length=64)  # for records without a Style
     format: str = Field(default="mp3", pattern="^(mp3|opus|wav|flac|aac)$")
     poll_interval_s: float = Field(default=60.0, ge=5)
     chats: list[str] = Field(default_factory=list)  # chat ids that get each new recording as a voice message

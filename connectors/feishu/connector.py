@@ -101,6 +101,7 @@ class FeishuConnector:
         try:
             return JobSpec.model_validate({
                 "texts": [m.text], "voice": m.voice, "format": m.fmt, "speed": m.speed, "source": SOURCE,
+                "style": m.style, "intensity": m.intensity,
                 "idempotency_key": f"feishu:{table.key}:{m.record_id}:{m.hash}", "sinks": sinks,
                 "metadata": {"feishu": {"app_token": table.app_token, "table_id": table.table_id,
                                         "record_id": m.record_id}},
@@ -115,8 +116,10 @@ class FeishuConnector:
         try:
             spec = self.spec_for(m)
             jobs.check(spec)
-        except (RecordError, InvalidJob) as exc:
+        except RecordError as exc:
             return Step("failed", reason=str(exc))
+        except InvalidJob as exc:
+            return Step("failed", reason=self._reason(m, exc))
         key = spec.idempotency_key or ""
         job = jobs.by_key(key)
         while job is not None and job.status.terminal:
@@ -130,6 +133,13 @@ class FeishuConnector:
             else:
                 return Step("retry", spec, job.id)  # a person set the status back to pending
         return Step("waiting") if job is not None else Step("submit", spec)
+
+    def _reason(self, m: Minutes, exc: InvalidJob) -> str:
+        """What the record's Error says: a bad style names its column, or feishu.style it came from."""
+        if exc.field != "style":
+            return str(exc)
+        column = self.cfg.fields_for(m.table).style
+        return f"{column if column and m.style != self.cfg.style else 'feishu.style'}: {exc}"
 
     def start(self, m: Minutes, step: Step, jobs: JobService) -> str:
         """Submit the planned job, once the record says ``Processing``: "queued" or "waiting"."""

@@ -37,6 +37,8 @@ DURATION_TYPES = {NUMBER, TEXT}
 ERROR_TYPES = {TEXT}
 VOICE_TYPES = {TEXT, SINGLE_SELECT}
 SPEED_TYPES = {NUMBER, TEXT, SINGLE_SELECT}
+STYLE_TYPES = {TEXT, SINGLE_SELECT}
+INTENSITY_TYPES = {NUMBER, TEXT, SINGLE_SELECT}
 
 _SPACES = re.compile(r"[ \t]+\n")
 
@@ -104,7 +106,11 @@ def event_value(raw: str | None) -> Any:
         return raw
 
 
-def content_hash(text: str, voice: str | None, speed: str, fmt: str) -> str:
-    """Identifies what a recording says and how; ties a job and an attachment to one version of a record."""
-    key = json.dumps([text, voice or "", speed, fmt], ensure_ascii=False)
+def content_hash(
+    text: str, voice: str | None, speed: str, fmt: str, style: str = "", intensity: str = ""
+) -> str:
+    """Identifies what a recording says and how; ties a job and an attachment to one version of a record.
+    Without a style the key is what it was before styles, so existing recordings stay current."""
+    parts = [text, voice or "", speed, fmt, *([style, intensity] if style or intensity else [])]
+    key = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(key.encode()).hexdigest()[:16]

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
 from integrator.jobs.job import Job, JobSpec, SinkRequest
 from integrator.jobs.service import InvalidJob, JobService
+from tts_engine.errors import InvalidOptionError
 
 from .. import signing
 from ..callback import CallbackRefused, HostPolicy
@@ -49,6 +52,11 @@ class Hooks:
         for name, hook in self.hooks.items():
             if not hook.secrets(name):
                 out.append(f"hooks.{name}: no secret; set {hook.secret_env or hook_secret_env(name)}")
+            if hook.style is not None:
+                try:
+                    self.jobs.styles.get(hook.style)
+                except InvalidOptionError as exc:
+                    out.append(f"hooks.{name}.style: {exc}")
             if hook.callback is not None and hook.callback.url is not None:
                 try:
                     self._policy(hook).check_name(hook.callback.url)
@@ -82,7 +90,9 @@ class Hooks:
         try:
             return self.jobs.submit(spec)
         except InvalidJob as exc:
-            raise HookRejected(422, exc.code, str(exc), exc.field) from None
+            # The hook's own style was checked at start-up: a bad one came from the body, at its path.
+            param = hook.expression_paths().get(exc.field, exc.field)
+            raise HookRejected(422, exc.code, str(exc), param) from None
 
     def _spec(self, name: str, hook: HookConfig, headers: Mapping[str, str], data: Any) -> JobSpec:
         text = payloads.text_at(data, hook.text_path)
@@ -108,15 +118,24 @@ class Hooks:
                 raise payloads.PayloadError(422, exc.code, str(exc), hook.callback.url_path) from None
             params = {"url": url, "hook": name, "audio": hook.callback.audio}
             sinks.append(SinkRequest(name=CALLBACK_SINK, params=params))
-        return JobSpec(
-            texts=[text],
-            voice=hook.voice,
-            format=hook.format,
-            speed=hook.speed,
-            priority=hook.priority,
-            source=f"hook:{name}",
-            idempotency_key=f"hook:{name}:{key}"[:200] if key else None,
-            sinks=sinks,
-            feed=hook.feed,
-            metadata={"hook": name},
-        )
+        paths = hook.expression_paths()
+        expression = {"style": hook.style, "intensity": hook.intensity, **payloads.expression_at(data, paths)}
+        try:
+            return JobSpec(
+                texts=[text],
+                voice=hook.voice,
+                format=hook.format,
+                speed=hook.speed,
+                priority=hook.priority,
+                source=f"hook:{name}",
+                idempotency_key=f"hook:{name}:{key}"[:200] if key else None,
+                sinks=sinks,
+                feed=hook.feed,
+                metadata={"hook": name},
+                **expression,
+            )
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = str(error["loc"][0]) if error["loc"] else "duration_s"  # only both durations lack a loc
+            message = f"{field}: {error['msg']}".replace("Value error, ", "")
+            raise payloads.PayloadError(422, "invalid_value", message, paths.get(field, field)) from None

@@ -1,4 +1,4 @@
-"""What a hook takes from its JSON body: the text, an idempotency key, a callback URL (JMESPath)."""
+"""What a hook takes from its JSON body: the text, an idempotency key, a callback URL, a style (JMESPath)."""
 
 from __future__ import annotations
 
@@ -45,3 +45,20 @@ def value_at(payload: Any, path: str) -> str | None:
     if isinstance(found, bool) or not isinstance(found, str | int | float):
         return None
     return str(found)
+
+
+def expression_at(payload: Any, paths: dict[str, str]) -> dict[str, Any]:
+    """The style and duration fields the body holds (``{"style": path, ...}``), absent ones left
+    out; 422 naming the path when a value has the wrong type (ranges are the job's to check)."""
+    found: dict[str, Any] = {}
+    for field, path in paths.items():
+        value = jmespath.search(path, payload)
+        if value is None:
+            continue
+        wanted = str if field == "style" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, wanted):
+            kind = "text" if field == "style" else "a number"
+            message = f"{field} at {path!r} holds {type(value).__name__}, not {kind}"
+            raise PayloadError(422, "invalid_value", message, param=path)
+        found[field] = value
+    return found

@@ -1,8 +1,9 @@
 """The audio cache: encoded audio keyed by what the engine will actually say, not the raw text.
 
 The key hashes the plan's pieces (normalized text, language, voice of each piece, pauses,
-rate changes, pinyin) with the output parameters, so "3 pm" and "three pm" share an entry
-when the front-end normalizes them alike, and a change of speed, rate, format or voice never does.
+rate changes, pinyin, the prosody targets of its style) with the output parameters, so "3 pm"
+and "three pm" share an entry when the front-end normalizes them alike, and a change of speed,
+rate, format, voice, style or target duration never does.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from tts_engine.engine import Plan
 from .abc import AudioCache
 
 # Bump when the engine's output for the same plan changes (new DSP, new codec settings).
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 MB = 1024 * 1024
 
 
@@ -39,9 +40,12 @@ def cache_key(plans: Sequence[Plan], fmt: str, *, engine_tag: str = "") -> str:
     h.update(json.dumps(head, sort_keys=True).encode())
     for i, plan in enumerate(plans):
         h.update(b"\x1e%d" % i)  # keeps the text boundaries of multi-text jobs in the key
+        expression = plan.rendition.expression
+        h.update(json.dumps([expression.duration_s, expression.duration_ratio]).encode())
         for route in plan.routes:
             p = route.piece
-            part = [route.voice_id, p.text, p.lang, p.pause_ms, p.rate, sorted(p.pinyin.items())]
+            targets = plan.rendition.targets(p.tone).as_dict()  # the style as numbers: tuning it counts
+            part = [route.voice_id, p.text, p.lang, p.pause_ms, p.rate, sorted(p.pinyin.items()), targets]
             h.update(json.dumps(part, ensure_ascii=False).encode())
     return h.hexdigest()
 

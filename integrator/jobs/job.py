@@ -12,6 +12,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from integrator.expressive import ExpressionFields
 from tts_engine.audio.encoder import FORMATS, MEDIA_TYPES
 
 Format = Literal["pcm", "wav", "mp3", "opus", "flac", "aac"]
@@ -57,12 +58,14 @@ class SinkRequest(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-class JobSpec(BaseModel):
+class JobSpec(ExpressionFields):
     """A job request, as POST /v1/jobs, connectors and schedules send it.
 
     ``kind`` "speech" synthesizes ``texts``; another kind (``audiobook``) is a registered handler
     (integrator/jobs/kinds.py) that reads its ``args`` instead. ``feed`` names a live channel whose
-    listeners hear the job while it is synthesized (connectors/feeds/).
+    listeners hear the job while it is synthesized (connectors/feeds/). ``style`` and ``intensity``
+    apply to every text; ``duration_s`` / ``duration_ratio`` to each text on its own (two texts with
+    ``duration_s: 3`` make six seconds), as each text is its own request to the engine.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -207,6 +210,10 @@ class Job:
                 "speed": spec.speed,
                 "sample_rate": spec.sample_rate,
                 "ssml": spec.ssml,
+                "style": spec.style,
+                "intensity": spec.intensity,
+                "duration_s": spec.duration_s,
+                "duration_ratio": spec.duration_ratio,
             },
             "sinks": [s.model_dump() for s in spec.sinks],
             "metadata": spec.metadata,

@@ -247,7 +247,8 @@ class JobRunner:
             return self._produce_kind(job, token, run)
         voice = spec.voice or self.engine.default_voice(spec.texts[0], ssml=spec.ssml)
         options = SynthesisOptions(
-            speed=spec.speed, sample_rate=spec.sample_rate, ssml=spec.ssml, cancel=run.cancel
+            speed=spec.speed, sample_rate=spec.sample_rate, ssml=spec.ssml, cancel=run.cancel,
+            expression=spec.expression(),  # per text: each text is fitted to duration_s on its own
         )
         plans = [self.engine.prepare_encoded(text, voice, spec.format, options) for text in spec.texts]
         key = cache_key(plans, spec.format, engine_tag=f"lufs={getattr(self.engine, 'target_lufs', '')}")

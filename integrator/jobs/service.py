@@ -7,7 +7,8 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from integrator.config import JobsConfig, Settings
-from tts_engine.errors import UnknownVoiceError
+from tts_engine.errors import InvalidOptionError, UnknownVoiceError
+from tts_engine.prosody.styles import StyleBook
 from tts_engine.registry import VoiceRegistry
 
 from .abc import Broker
@@ -61,6 +62,7 @@ class JobService:
         sinks: Collection[str] | None = None,
         kinds: Mapping[str, JobKind] | None = None,
         runs: LocalRuns | None = None,
+        styles: StyleBook | None = None,
     ) -> None:
         self.store = store
         self.broker = broker
@@ -70,6 +72,7 @@ class JobService:
         self.voices = voices if voices is None or isinstance(voices, VoiceRegistry) else set(voices)
         self.sinks = set(sinks) if sinks is not None else set(cfg.sinks)
         self.kinds = dict(kinds or {})
+        self.styles = styles or StyleBook()
         # Jobs running in this process: share one with the JobRunner so a cancel acts at once.
         self.runs = runs if runs is not None else LocalRuns()
 
@@ -86,7 +89,10 @@ class JobService:
         cfg = settings.jobs
         store = JobStore(cfg.database_url or default_url(settings.data_dir))
         broker = make_broker(cfg, settings.data_dir, backend=backend)
-        return cls(store, broker, cfg, data_dir=settings.data_dir, voices=voices, kinds=kinds, runs=runs)
+        return cls(
+            store, broker, cfg, data_dir=settings.data_dir, voices=voices, kinds=kinds, runs=runs,
+            styles=StyleBook.from_settings(settings.engine.styles),
+        )
 
     @property
     def artifacts_dir(self) -> Path:
@@ -108,7 +114,11 @@ class JobService:
             raise InvalidJob("voice", f"unknown voice {voice!r}; known voices: {known}")
 
     def check(self, spec: JobSpec) -> None:
-        """What the request model alone cannot know: voices, sinks and job kinds of this deployment."""
+        """What the request model alone cannot know: voices, styles, sinks and job kinds here."""
+        try:
+            spec.expression().check(self.styles)
+        except InvalidOptionError as exc:
+            raise InvalidJob(exc.field or "style", str(exc)) from None
         if spec.voice is not None and self.voices is not None:
             self._check_voice(spec.voice)
         for i, sink in enumerate(spec.sinks):

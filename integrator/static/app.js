@@ -52,6 +52,7 @@ async function loadVoices() {
     if (response.status === 401) $("key-box").open = true;
     return;
   }
+  loadStyles(authHeaders());
   const data = await response.json();
   const select = $("voice");
   const chosen = select.value;
@@ -236,6 +237,7 @@ async function play() {
     sample_rate: Math.min(48000, Math.max(8000, Math.round(player.ctx.sampleRate))),
   };
   if ($("voice").value) request.voice = $("voice").value;
+  Object.assign(request, expressionFields());
   ws.send(JSON.stringify(request));
   $("stop").disabled = false;
   setStatus("Starting…");
@@ -254,7 +256,7 @@ async function download(format) {
   clearError();
   const text = $("text").value;
   if (!text.trim()) { showError("Type some text first."); return; }
-  const body = { text, format, speed: Number($("speed").value) };
+  const body = { text, format, speed: Number($("speed").value), ...expressionFields() };
   if ($("voice").value) body.voice = $("voice").value;
   setStatus(`Making ${format.toUpperCase()}…`);
   let response;

@@ -24,7 +24,8 @@ def receiver() -> Iterator[Receiver]:
 def hooked(receiver: Receiver) -> Iterator[Stack]:
     """Hooks: orders (secret from the environment, text at data.content, idempotency header), flaky
     (callback that fails twice), down (callback that always fails), inline (base64 audio), dynamic
-    (callback URL from the payload). The API needs a key; hooks and signed links do not."""
+    (callback URL from the payload), spoken (plain WAV), calm (a style of its own, another from the
+    body at mood.name and mood.level). The API needs a key; hooks and signed links do not."""
     os.environ["VOXFLOW_HOOK_ORDERS_SECRET"] = f"old-secret-rotating,{SECRET}"
     local = {"allow_hosts": ["127.0.0.1"]}
     hooks = {
@@ -50,6 +51,16 @@ def hooked(receiver: Receiver) -> Iterator[Stack]:
             "text_path": "text",
             "format": "opus",
             "callback": {"url": receiver.on("/inline", 200), "audio": "base64", **local},
+        },
+        "spoken": {"secret": OTHER, "text_path": "text", "voice": "tone-zh", "format": "wav"},
+        "calm": {
+            "secret": OTHER,
+            "text_path": "text",
+            "voice": "tone-zh",
+            "format": "wav",
+            "style": "calm",
+            "style_path": "mood.name",
+            "intensity_path": "mood.level",
         },
         "dynamic": {
             "secret": OTHER,

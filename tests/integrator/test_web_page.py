@@ -1,16 +1,21 @@
 """The web page in headless Chromium (Debian's package, driven by playwright): it plays streamed audio
-through Web Audio, shows progress and errors in words, and downloads a file ffprobe decodes."""
+through Web Audio, shows progress and errors in words, downloads a file ffprobe decodes, and sends the
+chosen speaking style and intensity."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route, WebSocket, sync_playwright
 
 from tests.integrator.servekit import Running, duration_s, probe
+from tts_engine.prosody.expression import Expression
+from tts_engine.types import SynthesisOptions
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -157,3 +162,56 @@ def test_docs_render_the_operations_with_no_network_beyond_loopback(
         context.close()
     assert outside == [], f"/docs reached beyond loopback: {outside}"
     assert errors == [], f"JavaScript errors: {errors}"
+
+
+def play_and_wait(p: Page, sent: list[dict[str, Any]]) -> float:
+    """Press Play, wait for Done; the seconds of audio the page received."""
+    before = stats(p)["samplesReceived"]
+    count = len(sent)
+    p.click("#play")
+    p.wait_for_function("document.getElementById('status').textContent === 'Done.'", timeout=30000)
+    assert len(sent) == count + 1
+    rate = sent[-1]["sample_rate"]
+    return float((stats(p)["samplesReceived"] - before) / rate)
+
+
+def test_the_style_menu_and_intensity_slider_reach_the_voice(server: Running, page: Page) -> None:
+    p = page
+    sent: list[dict[str, Any]] = []
+
+    def watch(ws: WebSocket) -> None:
+        ws.on("framesent", lambda frame: sent.append(json.loads(frame)) if isinstance(frame, str) else None)
+
+    p.on("websocket", watch)
+    p.goto(f"{server.url}/")
+    p.wait_for_function("document.querySelectorAll('#style option').length >= 7")
+    labels = p.locator("#style option").all_text_contents()
+    assert "sad 悲伤" in labels and "cheerful 开心" in labels
+    assert p.locator("#intensity").is_disabled()  # neutral has nothing to scale
+    p.locator("#text").fill(ZH)
+    p.locator("#voice").select_option("tone-zh")
+    plain = play_and_wait(p, sent)
+    assert "style" not in sent[-1]
+
+    p.locator("#style").select_option("sad")
+    p.locator("#intensity").fill("60")
+    assert p.text_content("#intensity-value") == "60 %"
+    sad = play_and_wait(p, sent)
+    assert (sent[-1]["style"], sent[-1]["intensity"]) == ("sad", 0.6)
+    # Slower by the style's rate and pauses: as long as the engine makes it for that request.
+    want = server.engine.synthesize(ZH, "tone-zh", SynthesisOptions(expression=Expression("sad", 0.6)))
+    assert sad == pytest.approx(want.duration_s, abs=0.01)
+    assert sad > 1.05 * plain
+
+
+def test_a_style_the_server_does_not_know_is_shown_in_words(server: Running, page: Page) -> None:
+    p = page
+    p.goto(f"{server.url}/")
+    p.wait_for_function("document.querySelectorAll('#style option').length >= 7")
+    # A menu filled from an older server: the style is gone by the time Play is pressed.
+    p.evaluate("document.getElementById('style').add(new Option('sleepy', 'sleepy'))")
+    p.locator("#style").select_option("sleepy")
+    p.locator("#text").fill(ZH)
+    p.click("#play")
+    p.wait_for_function("document.getElementById('error').textContent.includes(\"unknown style 'sleepy'\")")
+    assert stats(p)["samplesReceived"] == 0
