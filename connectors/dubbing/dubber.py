@@ -24,7 +24,7 @@ from tts_engine.types import SynthesisOptions
 from . import markup
 from .config import DubbingConfig
 from .subtitles import Cue, SubtitleError
-from .timing import Fit, Slot, decide, slots
+from .timing import Fit, Slot, check_estimate, decide, estimate_ms, slots
 
 WINDOW_MS = 2.0  # the resolution of the speech edges
 SILENT_DB = -50.0  # below this (dBFS, RMS over a window) is the model's silence, not speech
@@ -127,6 +127,7 @@ class Dubber:
                 self.engine.prepare(line.text, voice, self._synthesis(task))
             except TTSError as exc:
                 raise _named(cue.label, exc) from None
+            check_estimate(cue, slot, estimate_ms(line.text), opts.rules)
             tasks.append(task)
         return tasks
 

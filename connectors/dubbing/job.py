@@ -3,7 +3,8 @@
 ``{"kind": "dub", "format": "mp3", "voice": null, "args": {"subtitles": "1\\n00:00:01,000 --> ...",
 "subtitle_format": "srt", "speakers": {"Alice": "zh-kokoro-kumo"}, "style": "calm",
 "intensity": 0.8}}``: a malformed file, a cue with an unknown style or a bad argument is refused
-with 422 naming it; a cue that cannot be fitted fails the job with a message naming the cue. The
+with 422 naming it, as is a cue far too long for its time by its syllables; a cue that proves too
+long when spoken fails the job with a message naming the cue. The
 report and captions of a finished job are kept in ``<data_dir>/dubbing/`` and shown by
 ``GET /v1/jobs/{id}`` under ``dub``.
 """
@@ -26,6 +27,7 @@ from .config import dubbing_of
 from .dubber import DubOptions
 from .run import dub
 from .subtitles import FORMATS, Cue, Format, SubtitleError, parse
+from .timing import check_estimate, estimate_ms, slots
 
 KIND = "dub"
 ARGS = frozenset({"subtitles", "subtitle_format", "speakers", "style", "intensity"})
@@ -70,13 +72,15 @@ def read_args(settings: Settings, spec: JobSpec) -> tuple[list[Cue], DubOptions]
     )  # fmt: skip
     try:
         cues = parse(text, _format(fmt))
-        for cue in cues:  # styles are known without an engine: a bad one is refused now
+        # styles and hopeless lengths are known without an engine: such a cue is refused now
+        for cue, slot in zip(cues, slots(cues), strict=True):
             line = markup.read(cue, options.speakers)
             if line.style is not None:
                 try:
                     book.get(line.style)
                 except TTSError as exc:
                     raise SubtitleError(f"{cue.label}: {exc}") from None
+            check_estimate(cue, slot, estimate_ms(line.text), cfg)
     except SubtitleError as exc:
         raise InvalidKindArgs("args.subtitles", str(exc)) from None
     return cues, options

@@ -14,9 +14,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tts_engine.prosody.duration import DEFAULT_MS_PER_UNIT, speech_ms, units
+
 from .config import DubbingConfig
 from .subtitles import Cue, SubtitleError
 
+# Before anything is spoken, a cue whose estimated length (syllables times a typical pace, off by
+# up to a quarter) is this much beyond what its room allows is refused at once: a long film then
+# fails in a second, not after an hour. The measured length decides the rest.
+ESTIMATE_SLACK = 1.5
+TYPICAL_MS_PER_UNIT = max(DEFAULT_MS_PER_UNIT.values())
 # Within this of the natural length, speech is kept as the model said it: the engine's own
 # duration accuracy (±2 % or ±40 ms), so a second run could not land any closer.
 KEEP_FRACTION, KEEP_MS = 0.02, 40.0
@@ -71,10 +78,26 @@ def decide(cue: Cue, slot: Slot, natural_ms: float, rules: DubbingConfig) -> Fit
         return Fit(need, compression, borrowed_ms=need - slot.ms)
     raise SubtitleError(
         f"{cue.label}: its speech takes {natural_ms / 1000:.2f} s, {compression:.1f} times its "
-        f"{slot.ms / 1000:.2f} s; even with the silence up to the next cue ({slot.room_ms / 1000:.2f} s) "
+        f"{slot.ms / 1000:.2f} s slot; even using all the time up to the next cue "
+        f"({slot.room_ms / 1000:.2f} s) "
         f"it would need {natural_ms / slot.room_ms:.1f} times (at most {rules.max_compression:g} is "
         "understandable): shorten its text or lengthen the cue"
     )
+
+
+def estimate_ms(text: str) -> float:
+    """About how long ``text`` takes to say: its syllables at a typical pace (the engine's rule)."""
+    return speech_ms(units(text), TYPICAL_MS_PER_UNIT, 1.0)
+
+
+def check_estimate(cue: Cue, slot: Slot, estimate_ms: float, rules: DubbingConfig) -> None:
+    """Refuse, before synthesis, a cue far too long for all the time up to the next cue."""
+    if estimate_ms > slot.room_ms * rules.max_compression * ESTIMATE_SLACK:
+        raise SubtitleError(
+            f"{cue.label}: its text takes about {estimate_ms / 1000:.1f} s to say, "
+            f"{estimate_ms / slot.room_ms:.1f} times all the time up to the next cue "
+            f"({slot.room_ms / 1000:.2f} s): shorten its text or lengthen the cue"
+        )
 
 
 def _differs(target_ms: float, natural_ms: float) -> bool:

@@ -17,7 +17,7 @@ import webvtt
 from connectors.dubbing import captions, report
 from connectors.dubbing.dubber import DubOptions
 from connectors.dubbing.run import Result, dub
-from connectors.dubbing.subtitles import parse
+from connectors.dubbing.subtitles import SubtitleError, parse
 from tests.connectors.dubbing.dubbing_helpers import TWENTY, loud, speech_between
 from tts_engine.engine import Engine
 
@@ -109,3 +109,14 @@ def test_the_captions_match_the_audio(dubbed: Dubbed, tmp_path: Path) -> None:
             (cap.start_time.in_milliseconds(), cap.end_time.in_milliseconds()),
         ):
             assert abs(start_ms - onset) <= TOLERANCE_MS and abs(end_ms - offset) <= TAIL_MS, sub.index
+
+
+def test_a_cue_measured_too_long_for_its_room_stops_the_run_naming_it(fast: Engine, tmp_path: Path) -> None:
+    # about 3.5 s by its syllables, which passes the first check for 1.3 s of room; spoken, it
+    # takes about 3 s: 2.3 times, beyond the 2 times allowed
+    subs = "1\n00:00:01,000 --> 00:00:02,300\nWe have a lot to cover this morning, so let us begin.\n"
+    with pytest.raises(SubtitleError) as caught:
+        dub(fast, subs, DubOptions(voice="espeak-en"), tmp_path / "x.wav", "wav")
+    message = str(caught.value)
+    assert message.startswith("cue 1 (00:00:01,000 --> 00:00:02,300): its speech takes ")
+    assert "(1.30 s) it would need 2." in message and not (tmp_path / "x.wav").exists()

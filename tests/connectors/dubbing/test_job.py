@@ -112,11 +112,19 @@ def test_bad_dub_jobs_are_refused_naming_the_field_and_cue(
     assert error["param"] == param and words in error["message"]
 
 
-def test_a_cue_that_cannot_fit_fails_the_job_naming_it(server: Server) -> None:
+def test_a_cue_too_long_for_its_time_is_refused_or_fails_the_job_naming_it(server: Server) -> None:
+    # by its syllables alone: refused at once
     crowded = "1\n00:00:01,000 --> 00:00:01,500\n" + "我们今天要讨论的问题非常多。" * 3 + "\n"
-    job = server.wait(server.submit({"kind": "dub", "args": {"subtitles": crowded}}).json()["id"])
+    refused = server.submit({"kind": "dub", "args": {"subtitles": crowded}})
+    assert refused.status_code == 422 and refused.json()["error"]["param"] == "args.subtitles"
+    assert refused.json()["error"]["message"].startswith("cue 1 (00:00:01,000 --> 00:00:01,500): its text")
+    # only once spoken (about 3 s in 1.3 s): the job fails
+    tight = "1\n00:00:01,000 --> 00:00:02,300\nWe have a lot to cover this morning, so let us begin.\n"
+    job = server.wait(
+        server.submit({"kind": "dub", "voice": "espeak-en", "args": {"subtitles": tight}}).json()["id"]
+    )
     assert job["status"] == "failed" and job["error"]["code"] == "invalid_subtitles"
-    assert job["error"]["message"].startswith("cue 1 (00:00:01,000 --> 00:00:01,500): its speech takes")
+    assert job["error"]["message"].startswith("cue 1 (00:00:01,000 --> 00:00:02,300): its speech takes")
 
 
 def test_a_speaker_in_an_unknown_voice_fails_the_job_naming_it(server: Server) -> None:

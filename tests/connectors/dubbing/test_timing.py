@@ -6,7 +6,7 @@ import pytest
 
 from connectors.dubbing.config import DubbingConfig
 from connectors.dubbing.subtitles import Cue, SubtitleError
-from connectors.dubbing.timing import decide, slots
+from connectors.dubbing.timing import check_estimate, decide, slots
 
 RULES = DubbingConfig(max_compression=2.0, max_slowdown=1.1)
 CUES = [Cue(1, 1000, 3000, "a"), Cue(2, 2500, 4000, "b"), Cue(3, 5000, 6000, "c")]
@@ -45,4 +45,16 @@ def test_speech_that_cannot_fit_before_the_next_cue_is_refused_naming_the_cue() 
         decide(CUES[1], slots(CUES)[1], 5200, RULES)
     message = str(caught.value)
     assert message.startswith("cue 2 (00:00:02,500 --> 00:00:04,000): its speech takes 5.20 s")
-    assert "up to the next cue (2.50 s)" in message and "shorten its text or lengthen the cue" in message
+    assert "all the time up to the next cue (2.50 s)" in message
+    assert message.endswith("shorten its text or lengthen the cue")
+
+
+def test_a_cue_far_too_long_by_its_estimate_is_refused_before_synthesis() -> None:
+    slot = slots(CUES)[1]  # 2.5 s up to the next cue: up to 2 × 1.5 × 2.5 = 7.5 s passes
+    check_estimate(CUES[1], slot, 7400, RULES)
+    with pytest.raises(SubtitleError) as caught:
+        check_estimate(CUES[1], slot, 7600, RULES)
+    assert str(caught.value) == (
+        "cue 2 (00:00:02,500 --> 00:00:04,000): its text takes about 7.6 s to say, 3.0 times all the "
+        "time up to the next cue (2.50 s): shorten its text or lengthen the cue"
+    )
