@@ -5,8 +5,8 @@ room runs on to the next cue's start (the end of the track for the last cue). Sp
 the slot is compressed to it, up to ``max_compression`` times; speech that would need more takes
 as much of the silence after the slot as brings it to ``max_compression``, and speech that would
 need more than its whole room cannot be dubbed without running into the next cue: that stops
-the run with a message naming the cue. Speech shorter than the slot is slowed by at most
-``max_slowdown`` towards it, never dragged across a long slot.
+the run with a message naming the cue. Speech shorter than the slot is kept as spoken, or slowed
+by at most ``max_slowdown`` towards it; it is never dragged across a long slot.
 """
 
 from __future__ import annotations
