@@ -26,6 +26,7 @@ from .config import DubbingConfig
 from .subtitles import Cue, SubtitleError
 from .timing import Fit, Slot, check_estimate, decide, estimate_ms, slots
 
+CUT_NOTE_MS = 40.0  # speech cut at the next cue by more than this is noted
 WINDOW_MS = 2.0  # the resolution of the speech edges
 SILENT_DB = -50.0  # below this (dBFS, RMS over a window) is the model's silence, not speech
 
@@ -156,7 +157,11 @@ class Dubber:
             start = _samples(task.slot.start_ms, sample_rate)
             room = _samples(task.slot.room_end_ms, sample_rate) - start
             speech, natural_ms, fit = self._speak(task, sample_rate)
-            speech = speech[:room] if len(speech) > room else speech  # never into the next cue
+            if len(speech) > room:  # never into the next cue; the fitting misses by 2 % at most
+                cut_ms = _ms(len(speech) - room, sample_rate)
+                if cut_ms > CUT_NOTE_MS:
+                    self.notes.append(f"{task.cue.label}: the last {cut_ms:.0f} ms of its speech were cut")
+                speech = speech[:room]
             if start > made:
                 yield np.zeros(start - made, np.float32)
                 made = start

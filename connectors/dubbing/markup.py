@@ -32,8 +32,14 @@ class Line:
 def read(cue: Cue, speakers: Collection[str]) -> Line:
     """The words, style and speaker of ``cue``; ``speakers`` are the labels that name voices
     (matched without regard to case). SubtitleError for an intensity out of range."""
-    text, style, intensity, speaker = cue.text, None, None, cue.voice
     known = {s.casefold(): s for s in speakers}
+    voice = cue.voice.strip() if cue.voice else None
+    text, style, intensity, speaker = (
+        cue.text,
+        None,
+        None,
+        known.get(voice.casefold(), voice) if voice else None,
+    )
     for _ in range(2):
         bracket = _BRACKET.match(text)
         if bracket and style is None:

@@ -35,6 +35,7 @@ def test_prefixes_and_labels(
 def test_a_webvtt_voice_span_names_the_speaker_even_when_unmapped() -> None:
     got = line("[gentle] Hi", voice="Bob")
     assert (got.speaker, got.style, got.text) == ("Bob", "gentle", "Hi")
+    assert line("Hi", voice="ALICE").speaker == "Alice"  # the table's spelling, as labels match
 
 
 @pytest.mark.parametrize(
