@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tts_engine.audio import dsp
-from tts_engine.engine import Engine
+from tts_engine.engine import MAX_RATE, MIN_RATE, Engine
 from tts_engine.errors import InvalidOptionError, TTSError
 from tts_engine.prosody.expression import MAX_DURATION_RATIO, MIN_DURATION_RATIO, Expression
 from tts_engine.types import SynthesisOptions
@@ -108,6 +108,11 @@ class Dubber:
         naming the option (an unknown --voice or --style) that is wrong for the whole file."""
         opts = self.options
         Expression(opts.style, opts.intensity).check(self.engine.styles)
+        if opts.sample_rate is not None and not MIN_RATE <= opts.sample_rate <= MAX_RATE:
+            raise InvalidOptionError(
+                f"sample_rate must be between {MIN_RATE} and {MAX_RATE} Hz, got {opts.sample_rate}",
+                "sample_rate",
+            )
         if opts.voice is not None:
             self.engine.registry.info(opts.voice)  # UnknownVoiceError names it
         for speaker, voice in opts.speakers.items():

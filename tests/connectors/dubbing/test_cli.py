@@ -76,6 +76,7 @@ def test_voxflow_dub_writes_the_track_captions_and_report(workdir: Path) -> None
         (lambda s: s, ["--speaker", "Alice=nobody"], "speaker 'Alice': unknown voice 'nobody'"),
         (lambda s: s, ["--voice", "nobody"], "unknown voice 'nobody'"),
         (lambda s: s, ["--format", "xyz"], "unknown audio format 'xyz'"),
+        (lambda s: s, ["--sample-rate", "100"], "sample_rate must be between 8000 and 48000 Hz, got 100"),
         (lambda s: s, ["--captions", "c.txt"], "captions go to a .srt or .vtt file"),
         (lambda s: "1\n00:00:04,000 --> 00:00:05,200\n" + "好的，" * 30, [],
          "cue 1 (00:00:04,000 --> 00:00:05,200): its text takes about 13.4 s to say"),
