@@ -26,6 +26,7 @@ from tts_engine.prosody.styles import StyleBook
 from tts_engine.voice_mix import is_mix, parse_mix
 
 ENV_FILE = "VOXFLOW_CONFIG"
+PRELOAD_DEFAULTS = "default"  # in engine.preload: the resolved default voices
 ENV_PREFIX = "VOXFLOW_"
 ENV_NESTED = "__"
 
@@ -33,7 +34,9 @@ ENV_NESTED = "__"
 class EngineConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    default_voice: dict[str, str] = Field(default_factory=dict)
+    # language -> voice id, or ids in order of preference: the first that can load here speaks.
+    default_voice: dict[str, str | list[str]] = Field(default_factory=dict)
+    # Voices loaded at start-up; "default" stands for the default voices resolved on this machine.
     preload: list[str] = Field(default_factory=list)
     max_chars: int = Field(200_000, gt=0)
     lexicon: Path | None = None

@@ -29,7 +29,7 @@ async def readyz(service: ServiceDep) -> JSONResponse:
     """200 once every `engine.preload` voice is loaded and levelled; no key needed."""
     body: dict[str, Any] = {
         "status": "ready" if service.ready else "warming_up",
-        "preload": service.settings.engine.preload,
+        "preload": service.preload,
     }
     if service.warm_up_errors:
         body.update(status="failed", errors=service.warm_up_errors)

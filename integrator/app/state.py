@@ -11,7 +11,7 @@ import anyio
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
-from integrator.config import Settings
+from integrator.config import PRELOAD_DEFAULTS, Settings
 from integrator.policy import RefusalMetrics
 from tts_engine.engine import Engine, Plan
 from tts_engine.errors import TTSError
@@ -46,10 +46,19 @@ class SpeechService:
         except TTSError:  # callers pass known ids; an unknown one just gets its own gate
             return None
 
+    @property
+    def preload(self) -> list[str]:
+        """The voices warmed up before the service is ready: engine.preload, where ``default``
+        stands for the default voices as resolved on this machine."""
+        ids: list[str] = []
+        for entry in self.settings.engine.preload:
+            ids.extend(self.engine.default_voices.values() if entry == PRELOAD_DEFAULTS else [entry])
+        return list(dict.fromkeys(ids))
+
     async def warm_up(self) -> None:
         """Load and level every preload voice in a worker thread, one by one so a failure names its voice."""
         began = time.perf_counter()
-        for voice_id in self.settings.engine.preload:
+        for voice_id in self.preload:
             try:
                 await anyio.to_thread.run_sync(self.engine.warm_up, [voice_id])
             except Exception as exc:
