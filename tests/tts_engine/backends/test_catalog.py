@@ -56,7 +56,9 @@ def test_a_missing_package_is_named_with_its_install_line(monkeypatch: pytest.Mo
 def test_loading_without_the_package_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch, voice_id: str, module: str, hint: str
 ) -> None:
-    monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
+    # None in sys.modules makes `import module` fail, for its submodules too once they were imported
+    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")] or [module]:
+        monkeypatch.setitem(sys.modules, name, None)
     with pytest.raises(VoiceUnavailableError, match=re.escape(hint)):
         catalog.builtin_backends()[voice_id]().ensure_loaded()
 
