@@ -163,7 +163,8 @@ def test_a_record_the_text_policy_refuses_is_marked_failed_naming_the_rule(
         jobs = stack.wait_jobs(2)
         [refused] = [j for j in jobs if j.spec.sinks[0].params["record_id"] == bad]
         assert refused.status is JobStatus.FAILED and refused.error_code == "text_refused"
-        assert stack.runtime.report_failures() == 1
+        stack.runtime.report_failures()  # the runtime's own pass may have written it back already
+        assert stack.runtime.report_failures() == 0  # written back once, not again
         assert feishu.record(bad)["Status"] == "Failed"
         assert "text refused by policy rule 'violence'" in feishu.record(bad)["Error"][0]["text"]
         assert feishu.record(good)["Status"] != "Failed"

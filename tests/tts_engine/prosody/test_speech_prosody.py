@@ -72,5 +72,6 @@ def test_duration_targets_land(engine: Engine, voice: str) -> None:
         got = speak(engine, voice, text, duration_s=target).duration_s
         assert abs(got - target) <= max(0.02 * target, 0.04), (factor, got, target)
         ratio = speak(engine, voice, text, duration_ratio=factor).duration_s
-        # Piper draws its durations at random, so its natural length varies by a few per cent
-        assert ratio == pytest.approx(factor * natural, rel=0.05 if voice == "en-piper-joe" else 0.02)
+        # Piper draws its durations at random, so its natural length varies by about ±3 % from run to
+        # run, and this compares two runs (the ratio is fitted to its own run's natural length)
+        assert ratio == pytest.approx(factor * natural, rel=0.08 if voice == "en-piper-joe" else 0.02)
