@@ -13,6 +13,7 @@ import webvtt
 from tts_engine.errors import InvalidOptionError
 
 from .dubber import Placed
+from .subtitles import clock
 
 SUFFIXES = (".srt", ".vtt")
 
@@ -57,8 +58,5 @@ def write(placed: Sequence[Placed], path: Path) -> None:
 
 
 def _stamp(ms: float) -> str:
-    total = round(ms)
-    hours, rest = divmod(total, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+    """``ms`` as a WebVTT time, 00:01:02.345."""
+    return clock(ms).replace(",", ".")

@@ -21,42 +21,12 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 
 from .endpoints import FakeEndpoints
-from .faults import (  # noqa: F401 - the fault helpers are part of this module's interface
-    Fault,
-    FaultScript,
-    error,
-    gateway_error,
-    late,
-    lost_reply,
-    malformed,
-    permission_denied,
-    rate_limited,
-    reset,
-    sets,
-    slow,
-    token_expired,
-    too_many_requests,
-    write_conflict,
-)
-from .tables import (  # noqa: F401
+from .tables import (
     ATTACHMENT,
-    CHECKBOX,
-    DATE,
-    MULTI_SELECT,
     NUMBER,
     SINGLE_SELECT,
     TEXT,
-    UI_TYPES,
-    URL,
     ApiError,
-    FakeField,
-    FakeTable,
-    Media,
-    Upload,
-    convert,
-    page,
-    parse_multipart,
-    record_filter,
 )
 from .wire import RESET, Call, Handler, logid
 
